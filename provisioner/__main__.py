@@ -1,0 +1,3 @@
+from provisioner.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""Targets (credential, clients), the executor (graph walk, LROs, ETags) and retry policy."""

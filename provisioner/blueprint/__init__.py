@@ -1,0 +1,1 @@
+"""The blueprint format: model, YAML loading with source positions, load errors."""

@@ -1,0 +1,72 @@
+"""What every command shares: output mode, stderr console, rendering of user errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from typing import Any, NoReturn
+
+from rich.console import Console
+
+from provisioner.errors import BlueprintInvalid, Finding, ProvisionerError
+
+#: Progress, the target line and warnings go to stderr so that ``--output json`` keeps stdout clean.
+err_console = Console(stderr=True, highlight=False)
+out_console = Console(highlight=False)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def emit_json(document: Any) -> None:
+    """Write exactly one JSON document to stdout."""
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def finding_as_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "code": f.code,
+        "severity": f.severity,
+        "message": f.message,
+        "field": f.field,
+        "file": f.location.file if f.location else None,
+        "line": f.location.line if f.location else None,
+        "column": f.location.column if f.location else None,
+        "hint": f.hint,
+        "related": [
+            {"file": loc.file, "line": loc.line, "column": loc.column}
+            for loc in f.related_locations
+        ],
+    }
+
+
+def render_finding(f: Finding, console: Console = err_console) -> None:
+    where = str(f.location) if f.location else "?"
+    style = "red" if f.severity == "error" else "yellow"
+    console.print(f"[{style}]{f.severity}[/{style}] {where}: [bold]{f.code}[/bold]: {f.message}")
+    if f.field:
+        console.print(f"    field: {f.field}")
+    for loc in f.related_locations:
+        console.print(f"    see also: {loc}")
+    if f.hint:
+        console.print(f"    hint: {f.hint}")
+
+
+def fail(exc: ProvisionerError, output: OutputFormat = OutputFormat.text) -> NoReturn:
+    """Report a user-facing error once and exit with its code."""
+    if output is OutputFormat.json:
+        doc: dict[str, Any] = {"ok": False, "error": str(exc)}
+        if isinstance(exc, BlueprintInvalid):
+            doc["errors"] = [finding_as_dict(f) for f in exc.findings if f.severity == "error"]
+            doc["warnings"] = [finding_as_dict(f) for f in exc.findings if f.severity == "warning"]
+        emit_json(doc)
+    else:
+        if isinstance(exc, BlueprintInvalid):
+            for f in exc.findings:
+                render_finding(f)
+        err_console.print(f"[red]error:[/red] {exc}")
+    raise SystemExit(exc.exit_code)

@@ -1,0 +1,1 @@
+"""Blueprint → desired state (SDK model objects), names, tags, dependency graph, guest needs."""

@@ -1,0 +1,132 @@
+"""The desired state: what a blueprint compiles to, and the only thing later stages read.
+
+Resource bodies are the Azure SDK's own model objects, so what the planner diffs and what the
+executor PUTs is exactly what goes on the wire. Everything else here is plain frozen data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+#: A path into the blueprint document, e.g. ("load_balancers", "lb", "rules", "green", "port").
+#: The CLI turns it into file:line:column through the loader's source map.
+BlueprintPath = tuple[str | int, ...]
+
+
+class Kind(StrEnum):
+    RESOURCE_GROUP = "resource_group"
+    VIRTUAL_NETWORK = "virtual_network"
+    PUBLIC_IP = "public_ip"
+    LOAD_BALANCER = "load_balancer"
+    NETWORK_INTERFACE = "network_interface"
+    VIRTUAL_MACHINE = "virtual_machine"
+
+
+class Ownership(StrEnum):
+    #: Created, updated and deleted by this environment; carries the ownership tags.
+    OWNED = "owned"
+    #: Exists outside the environment (brownfield); read and referenced, never written or deleted.
+    REFERENCED = "referenced"
+    #: Exists outside the environment, but the environment adds to it (an existing VM's NIC joins
+    #: pools): the executor merges its additions into the live resource, and ``down`` takes them out.
+    ADOPTED = "adopted"
+
+
+@dataclass(frozen=True)
+class DesiredResource:
+    """One Azure resource as the blueprint wants it."""
+
+    key: str  # graph key, unique in the state: f"{kind}/{name}"
+    kind: Kind
+    name: str
+    id: str  # full ARM id, case as Azure will echo it
+    resource_group: str
+    body: Any  # azure.mgmt.*.models object to PUT (a ResourceGroup for the group)
+    depends_on: tuple[str, ...] = ()
+    source: BlueprintPath = ()
+    ownership: Ownership = Ownership.OWNED
+
+
+@dataclass(frozen=True)
+class FrontendRef:
+    load_balancer: str  # blueprint name of the load balancer
+    frontend: str  # blueprint name of the frontend
+    resource_key: str  # key of the DesiredResource whose live state holds the IP (LB or public IP)
+
+
+@dataclass(frozen=True)
+class GuestListener:
+    """One Floating IP rule's demand on one VM: hold ``frontend``'s IP, open protocol/port."""
+
+    frontend: FrontendRef
+    ip_version: Literal["ipv4", "ipv6"]
+    protocol: Literal["tcp", "udp", "all"]
+    port: int  # the backend port (the destination port the VM sees)
+    rule: str  # "<lb>/<rule>", for messages
+
+
+@dataclass(frozen=True)
+class GuestRequirement:
+    """What one backend VM's guest OS must have for the Floating IP rules that reach it."""
+
+    vm: str  # concrete VM name in the blueprint (after count expansion)
+    vm_resource_key: str
+    os: Literal["linux", "windows"]
+    listeners: tuple[GuestListener, ...]
+    firewall: Literal["auto", "off"] = "auto"
+    persist: bool = True
+    owned_vm: bool = True  # False for brownfield VMs: ``down`` runs the removal script
+
+
+@dataclass(frozen=True)
+class MappingRow:
+    """One row of the seeds' "complete mapping" table, per load-balancing rule."""
+
+    load_balancer: str
+    rule: str
+    frontend: str
+    frontend_ip: str  # the address, or "allocated at apply" until it is known
+    protocol: str  # Tcp | Udp | All (Azure's casing)
+    frontend_port: int
+    destination_ip: str  # the frontend IP (Floating IP) or "backend NIC IP"
+    destination_port: int
+    floating_ip: bool
+    backends: tuple[str, ...]  # VM names in the rule's pool
+    backend_ips: tuple[str, ...] = ()  # NIC IPs when known (after apply), same order as backends
+
+
+@dataclass(frozen=True)
+class Tags:
+    env: str
+    digest: str
+    expires: str | None  # ISO 8601 UTC, or None when no TTL
+
+    def as_dict(self) -> dict[str, str]:
+        out = {
+            "provisioner-env": self.env,
+            "provisioner-blueprint": self.digest,
+            "provisioner-managed": "true",
+        }
+        if self.expires:
+            out["provisioner-expires"] = self.expires
+        return out
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    env: str
+    subscription_id: str
+    location: str
+    resource_group: str
+    creates_resource_group: bool
+    tags: Tags
+    resources: dict[str, DesiredResource]  # by key, in a topological order
+    guest: tuple[GuestRequirement, ...]
+    mapping: tuple[MappingRow, ...]
+    warnings: tuple[Any, ...] = field(default=())
+
+    def order(self) -> list[DesiredResource]:
+        """Resources in dependency order (dependencies first)."""
+        return list(self.resources.values())

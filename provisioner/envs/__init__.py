@@ -1,0 +1,1 @@
+"""Environments: ownership tags, expiry, discovery and cleanup."""

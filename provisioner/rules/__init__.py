@@ -1,0 +1,1 @@
+"""Azure load balancer knowledge as pure functions: each check names the Azure error code it predicts."""
