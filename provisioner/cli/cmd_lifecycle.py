@@ -1,9 +1,321 @@
-"""`provision` sub-commands: lifecycle (placeholder until its issue lands)."""
+"""`provision plan | up | down | status`: parse options, call apply/plan, render.
+
+The first line on stderr names the target and the environment, so nobody applies to the wrong
+cloud by accident. With ``--output json`` stdout carries exactly one JSON document.
+"""
 
 from __future__ import annotations
 
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from provisioner.cli.common import OutputFormat, emit_json, err_console, fail, render_finding
+from provisioner.errors import ApplyFailed, ProvisionerError, UserInputError
+
+CloudOpt = typer.Option(None, "--cloud", help="local or azure (default: azure iff a subscription)")
+SubscriptionOpt = typer.Option(
+    None, "--subscription", help="Azure subscription id (or AZURE_SUBSCRIPTION_ID)"
+)
+StateOpt = typer.Option(
+    None, "--state", help="Local cloud state file (or PROVISION_LOCAL_STATE)", show_default=False
+)
+OutputOpt = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
+EnvOpt = typer.Option(None, "--env", help="Environment name (default: the blueprint's name)")
+
+
+def _target(cloud: str | None, subscription: str | None, state: Path | None) -> Any:
+    from provisioner.apply.target import open_target
+
+    return open_target(cloud, subscription, state)
+
+
+def _start(
+    blueprint: Path | None,
+    env: str | None,
+    output: OutputFormat,
+    cloud: str | None,
+    subscription: str | None,
+    state: Path | None,
+) -> tuple[Any, str | None]:
+    """Name the target on the first line, then load and validate (exit 2, no cloud call)."""
+    from provisioner.apply.lifecycle import load_and_validate
+    from provisioner.apply.target import target_label
+
+    loaded, problem = None, None
+    if blueprint is not None:
+        try:
+            loaded = load_and_validate(blueprint)
+        except ProvisionerError as exc:
+            problem = exc
+    if env is None and blueprint is not None:
+        env = loaded.blueprint.name if loaded is not None else blueprint.stem
+    try:
+        label = target_label(cloud, subscription, state)
+    except ProvisionerError as exc:
+        fail(exc, output)
+    err_console.print(f"target: {label}" + (f" · env: {env}" if env else ""), markup=False)
+    if problem is not None:
+        fail(problem, output)
+    for warning in loaded.warnings if loaded is not None else []:
+        render_finding(warning)
+    return loaded, env
+
+
+def _confirm(question: str, yes: bool, *, destructive: bool = True) -> None:
+    """Ask on a terminal. Without one, a destructive command needs --yes; ``up`` proceeds (CI)."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        if not destructive:
+            return
+        raise UserInputError(f"{question} Refusing without a terminal: pass --yes")
+    if not typer.confirm(question, default=False, err=True):
+        err_console.print("cancelled")
+        raise typer.Exit(0)
+
+
+def plan(
+    blueprint: Path = typer.Argument(..., help="Blueprint YAML file"),
+    env: str | None = EnvOpt,
+    output: OutputFormat = OutputOpt,
+    detailed_exitcode: bool = typer.Option(
+        False, "--detailed-exitcode", help="Exit 3 when the plan has changes"
+    ),
+    cloud: str | None = CloudOpt,
+    subscription: str | None = SubscriptionOpt,
+    state: Path | None = StateOpt,
+) -> None:
+    """Show what `up` would create, update and delete, field by field, and the mapping table."""
+    from provisioner.apply.lifecycle import desired_state, plan_environment
+    from provisioner.plan.render import plan_as_dict, render_plan
+
+    loaded, env = _start(blueprint, env, output, cloud, subscription, state)
+    try:
+        target = _target(cloud, subscription, state)
+    except ProvisionerError as exc:
+        fail(exc, output)
+    try:
+        desired = desired_state(target, loaded, env)
+        the_plan = plan_environment(target, desired)
+    except ProvisionerError as exc:
+        fail(exc, output)
+    finally:
+        target.close()
+    if output is OutputFormat.json:
+        emit_json({"ok": True, "target": target.label, "env": env, **plan_as_dict(the_plan)})
+    else:
+        render_plan(the_plan, _stdout())
+    if detailed_exitcode and the_plan.has_changes:
+        raise typer.Exit(3)
+
+
+def _stdout() -> Any:
+    from provisioner.cli.common import out_console
+
+    return out_console
+
+
+def up(
+    blueprint: Path = typer.Argument(..., help="Blueprint YAML file"),
+    env: str | None = EnvOpt,
+    ttl: str | None = typer.Option(None, "--ttl", help="Expire after 30m, 4h, 2d… (tag only)"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation"),
+    output: OutputFormat = OutputOpt,
+    max_parallel: int = typer.Option(8, "--max-parallel", min=1, max=64),
+    cloud: str | None = CloudOpt,
+    subscription: str | None = SubscriptionOpt,
+    state: Path | None = StateOpt,
+) -> None:
+    """Create or update the environment so that it matches the blueprint."""
+    from provisioner.apply.lifecycle import (
+        apply_plan,
+        desired_state,
+        parse_ttl,
+        plan_environment,
+    )
+    from provisioner.apply.progress import Progress
+    from provisioner.plan.mapping import mapping_as_dict
+    from provisioner.plan.render import render_mapping, render_plan
+
+    loaded, env = _start(blueprint, env, output, cloud, subscription, state)
+    try:
+        if ttl:
+            parse_ttl(ttl)
+        target = _target(cloud, subscription, state)
+    except ProvisionerError as exc:
+        fail(exc, output)
+    started = time.monotonic()
+    doc: dict[str, Any] = {"ok": False, "target": target.label, "env": env, "changes": []}
+    try:
+        desired = desired_state(target, loaded, env, ttl=ttl)
+        the_plan = plan_environment(target, desired)
+        planned = time.monotonic()
+        doc["changes"] = [c.as_dict() for c in the_plan.changes if c.action != "noop"]
+        if the_plan.has_changes and output is OutputFormat.text:
+            render_plan(the_plan, err_console)
+        if the_plan.has_changes:
+            _confirm("Apply these changes?", yes or output is OutputFormat.json, destructive=False)
+        with Progress(err_console) as progress:
+            report, mapping = apply_plan(
+                target,
+                desired,
+                the_plan,
+                max_parallel=max_parallel,
+                events=progress,
+                loaded=loaded,
+            )
+    except ApplyFailed as exc:
+        target.close()
+        _apply_failed(exc, doc, output)
+    except ProvisionerError as exc:
+        target.close()
+        fail(exc, output)
+    target.close()
+    ended = time.monotonic()
+    doc.update(
+        ok=True,
+        resources=[o.as_dict() for o in report.outcomes],
+        mapping=[mapping_as_dict(r) for r in mapping],
+        timings={
+            "plan": round(planned - started, 3),
+            "apply": round(report.timings["total"], 3),
+            "total": round(ended - started, 3),
+        },
+    )
+    if output is OutputFormat.json:
+        emit_json(doc)
+        return
+    changed = sum(1 for o in report.outcomes if o.action != "noop")
+    err_console.print(
+        f"up: {changed} change(s) applied in {ended - started:.1f}s"
+        if changed
+        else "up: nothing to do, the environment matches the blueprint"
+    )
+    render_mapping(mapping, _stdout())
+
+
+def _apply_failed(exc: ApplyFailed, doc: dict[str, Any], output: OutputFormat) -> None:
+    where = str(exc.location) if exc.location else None
+    if output is OutputFormat.json:
+        doc["ok"] = False
+        doc["error"] = {
+            "code": exc.code,
+            "message": exc.message,
+            "resource": exc.resource,
+            "location": where,
+        }
+        emit_json(doc)
+    else:
+        err_console.print(
+            f"[red]error:[/red] {exc.resource}: [bold]{exc.code}[/bold]: {exc.message}"
+        )
+        if where:
+            err_console.print(f"    blueprint: {where}")
+    raise SystemExit(exc.exit_code)
+
+
+def down(
+    blueprint: Path | None = typer.Argument(None, help="Blueprint YAML file (or use --env)"),
+    env: str | None = EnvOpt,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation"),
+    output: OutputFormat = OutputOpt,
+    max_parallel: int = typer.Option(8, "--max-parallel", min=1, max=64),
+    cloud: str | None = CloudOpt,
+    subscription: str | None = SubscriptionOpt,
+    state: Path | None = StateOpt,
+) -> None:
+    """Delete everything the environment owns (tagged provisioner-managed and its env)."""
+    from provisioner.apply.progress import Progress
+    from provisioner.apply.teardown import destroy_environment
+
+    if blueprint is None and not env:
+        fail(UserInputError("down needs a BLUEPRINT or --env NAME"), output)
+    _, env = _start(blueprint if env is None else None, env, output, cloud, subscription, state)
+    assert env is not None
+    try:
+        target = _target(cloud, subscription, state)
+    except ProvisionerError as exc:
+        fail(exc, output)
+    try:
+        _confirm(f"Delete every resource of environment {env!r}?", yes)
+        with Progress(err_console) as progress:
+            report = destroy_environment(target, env, max_parallel=max_parallel, events=progress)
+    except ProvisionerError as exc:
+        target.close()
+        fail(exc, output)
+    target.close()
+    if output is OutputFormat.json:
+        emit_json({"target": target.label, **report.as_dict()})
+    else:
+        for left in report.left:
+            err_console.print(f"[red]left:[/red] {left.id}: {left.reason}", markup=True)
+        err_console.print(
+            f"down: deleted {len(report.deleted)} resource(s) in {report.seconds:.1f}s"
+            + ("" if report.ok else f"; {len(report.left)} could not be deleted")
+        )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def status(
+    blueprint: Path | None = typer.Argument(None, help="Blueprint: also show drift and mapping"),
+    env: str | None = EnvOpt,
+    output: OutputFormat = OutputOpt,
+    cloud: str | None = CloudOpt,
+    subscription: str | None = SubscriptionOpt,
+    state: Path | None = StateOpt,
+) -> None:
+    """Environments in the target (by tags), or one environment's resources and mapping."""
+    from provisioner.apply.status import environment_status, list_environments
+    from provisioner.plan.render import render_mapping
+
+    loaded, env = _start(blueprint, env, output, cloud, subscription, state)
+    try:
+        target = _target(cloud, subscription, state)
+    except ProvisionerError as exc:
+        fail(exc, output)
+    try:
+        if env is None:
+            envs = list_environments(target)
+            doc: dict[str, Any] = {
+                "target": target.label,
+                "environments": [e.as_dict() for e in envs],
+            }
+        else:
+            st = environment_status(target, env, loaded)
+            doc = {"target": target.label, **st.as_dict()}
+    except ProvisionerError as exc:
+        target.close()
+        fail(exc, output)
+    target.close()
+    if output is OutputFormat.json:
+        emit_json(doc)
+        return
+    out = _stdout()
+    if env is None:
+        if not doc["environments"]:
+            out.print("no environments")
+        for e in doc["environments"]:
+            expired = " (expired)" if e["expired"] else ""
+            out.print(
+                f"{e['env']}: {e['resources']} resource(s), blueprint {e['digest'] or '?'}, "
+                f"expires {e['expires'] or 'never'}{expired}"
+            )
+        return
+    for r in st.resources:
+        out.print(f"{r.kind or r.type}  {r.name}", markup=False)
+    if st.drift is not None:
+        out.print(f"drift: {'yes' if st.drift else 'no'}")
+    render_mapping(st.mapping, out)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
+    app.command()(plan)
+    app.command()(up)
+    app.command()(down)
+    app.command()(status)

@@ -1,9 +1,69 @@
-"""`provision` sub-commands: local (placeholder until its issue lands)."""
+"""`provision local serve|reset`: run the bundled local cloud, or wipe its state."""
 
 from __future__ import annotations
 
+import signal
+import sys
+import threading
+from pathlib import Path
+
 import typer
+
+local_app = typer.Typer(
+    name="local",
+    help="The bundled local cloud: a fake Azure Resource Manager for offline use and tests.",
+    no_args_is_help=True,
+)
+
+_STATE_HELP = "SQLite state file (default: .provision/localcloud.sqlite)."
+
+
+@local_app.command("serve")
+def serve_cmd(
+    port: int = typer.Option(0, "--port", help="Port on 127.0.0.1 (0 = any free port)."),
+    state: Path | None = typer.Option(None, "--state", help=_STATE_HELP),
+    tls: bool = typer.Option(False, "--tls", help="Serve HTTPS with a throw-away CA."),
+    ca_path: Path | None = typer.Option(
+        None, "--ca-path", help="Where to write the CA certificate (with --tls)."
+    ),
+    time_scale: float | None = typer.Option(
+        None, "--time-scale", help="Real seconds per virtual second (0 = instant)."
+    ),
+) -> None:
+    """Serve the local cloud on loopback until interrupted."""
+    from provisioner.localcloud import serve
+
+    if ca_path is None and tls:
+        ca_path = (state.parent if state else Path(".provision")) / "localcloud-ca.pem"
+    server = serve(state, port=port, tls=tls, ca_path=ca_path)
+    if time_scale is not None:
+        server.cloud.set_time_scale(time_scale)
+    typer.echo(f"local cloud listening on {server.url}")
+    typer.echo(f"state: {server.cloud.state_path}")
+    if server.ca_path:
+        typer.echo(f"CA certificate: {server.ca_path}  (pass connection_verify=<this file>)")
+    sys.stdout.flush()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+
+
+@local_app.command("reset")
+def reset_cmd(state: Path | None = typer.Option(None, "--state", help=_STATE_HELP)) -> None:
+    """Forget every resource, operation, log entry, fault and setting of the local cloud."""
+    from provisioner.localcloud import LocalCloud
+
+    cloud = LocalCloud(state)
+    cloud.reset()
+    typer.echo(f"local cloud reset: {cloud.state_path}")
+    cloud.close()
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add the ``local`` command group to ``app``."""
+    app.add_typer(local_app, name="local")

@@ -1,11 +1,51 @@
-"""Blueprint → DesiredState (stub until the compiler lands)."""
+"""Blueprint → DesiredState: every Azure resource as an SDK model, in dependency order.
+
+Pure: no I/O, no clock, no randomness; the same blueprint and context give an equal state, so
+``plan`` can diff it against live state and ``up`` twice writes nothing the second time.
+
+The graph (``depends_on``):
+
+- resource group ← everything the environment owns;
+- virtual network ← internal load balancers (frontends sit in subnets) and NICs;
+- public IPs ← the load balancer whose frontends use them;
+- load balancers ← the NICs that join their pools (membership is written on the NIC);
+- NIC ← its VM.
+
+Brownfield pieces are REFERENCED (an existing resource group, VNet, public IP or VM: body
+``None``, never written). An existing VM in a pool gets an ADOPTED ``network_interface``
+resource whose ``id`` is **the VM's id**, not a NIC's, and whose body is the list of pool ids
+its primary IP configuration must join: the executor resolves the VM's primary NIC, merges the
+pools in, and ``down`` takes them out again.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from provisioner.blueprint.model import Blueprint
-from provisioner.compile.desired import DesiredState
+from provisioner.blueprint.model import Blueprint, Frontend, LoadBalancer, Vm
+from provisioner.compile import ids, names
+from provisioner.compile.desired import (
+    BlueprintPath,
+    DesiredResource,
+    DesiredState,
+    Kind,
+    Ownership,
+    Tags,
+)
+from provisioner.compile.graph import topological_sort
+from provisioner.compile.guest import guest_requirements
+from provisioner.compile.interfaces import network_interface_body
+from provisioner.compile.loadbalancer import load_balancer_body, pool_id
+from provisioner.compile.machines import virtual_machine_body
+from provisioner.compile.mapping import mapping_rows
+from provisioner.compile.network import (
+    public_ip_body,
+    resource_group_body,
+    virtual_network_body,
+)
+from provisioner.compile.scope import Scope
+from provisioner.compile.topology import PoolUse, pool_uses
 
 
 @dataclass(frozen=True)
@@ -16,5 +56,222 @@ class CompileContext:
     expires: str | None = None  # ISO 8601 UTC
 
 
+class _Resources:
+    """Collects resources under unique keys (``{kind}/{name}``).
+
+    Two references to the same existing resource (one public IP named by two frontends) share
+    one entry; two different resources with one name (an existing VM named like one of ours, in
+    another group) get ``#2``, ``#3``… appended to the key.
+    """
+
+    def __init__(self) -> None:
+        self.items: dict[str, DesiredResource] = {}
+
+    def add(
+        self,
+        kind: Kind,
+        name: str,
+        id_: str,
+        resource_group: str,
+        body: Any,
+        depends_on: list[str],
+        source: BlueprintPath,
+        ownership: Ownership = Ownership.OWNED,
+    ) -> str:
+        base = f"{kind.value}/{name}"
+        key, n = base, 1
+        while key in self.items:
+            if self.items[key].id.lower() == id_.lower():
+                return key
+            n += 1
+            key = f"{base}#{n}"
+        self.items[key] = DesiredResource(
+            key=key,
+            kind=kind,
+            name=name,
+            id=id_,
+            resource_group=resource_group,
+            body=body,
+            depends_on=tuple(dict.fromkeys(d for d in depends_on if d != key)),
+            source=source,
+            ownership=ownership,
+        )
+        return key
+
+
 def compile_blueprint(bp: Blueprint, ctx: CompileContext) -> DesiredState:
-    raise NotImplementedError
+    """The desired state of ``bp`` deployed as environment ``ctx.env``.
+
+    ``bp`` is expected to have passed validation; on a blueprint that did not, the compiler
+    still returns a state (dangling names are skipped) except for an image string it cannot
+    parse (``InvalidImage``, a user error).
+    """
+    tags = Tags(env=ctx.env, digest=ctx.digest, expires=ctx.expires)
+    if bp.resource_group_id is not None:
+        rg_name = ids.parse_resource_id(bp.resource_group_id).name
+    else:
+        rg_name = names.resource_group(ctx.env)
+    vnet_id = bp.network.existing_id or ids.resource_id(
+        ctx.subscription_id, rg_name, ids.NETWORK, "virtualNetworks", names.virtual_network(ctx.env)
+    )
+    scope = Scope(
+        env=ctx.env,
+        subscription_id=ctx.subscription_id,
+        resource_group=rg_name,
+        location=bp.location,
+        vnet_id=vnet_id,
+        tags=tags.as_dict(),
+    )
+    build = _Build(bp, scope)
+    build.resource_group()
+    build.virtual_network()
+    for lb_name, lb in bp.load_balancers.items():
+        build.load_balancer(lb_name, lb)
+    uses = pool_uses(bp)
+    for vm_name, (bp_key, vm) in bp.expanded_vms().items():
+        build.machine(vm_name, bp_key, vm, uses.get(vm_name, []))
+
+    return DesiredState(
+        env=ctx.env,
+        subscription_id=ctx.subscription_id,
+        location=bp.location,
+        resource_group=rg_name,
+        creates_resource_group=bp.resource_group_id is None,
+        tags=tags,
+        resources=topological_sort(build.resources.items.values()),
+        guest=guest_requirements(bp, build.vm_keys, build.frontend_keys),
+        mapping=mapping_rows(bp),
+    )
+
+
+class _Build:
+    """One compile in progress: the resources so far and the keys later steps depend on."""
+
+    def __init__(self, bp: Blueprint, scope: Scope) -> None:
+        self.bp = bp
+        self.scope = scope
+        self.resources = _Resources()
+        self.rg_key = ""
+        self.vnet_key = ""
+        self.default_subnet = next(iter(bp.network.subnets))
+        self.lb_ids: dict[str, str] = {}
+        self.lb_keys: dict[str, str] = {}
+        self.frontend_keys: dict[tuple[str, str], str] = {}
+        self.vm_keys: dict[str, str] = {}
+
+    def _referenced(self, kind: Kind, id_: str, source: BlueprintPath) -> str:
+        parsed = ids.parse_resource_id(id_)
+        return self.resources.add(
+            kind, parsed.name, id_, parsed.resource_group, None, [], source, Ownership.REFERENCED
+        )
+
+    def _owned(
+        self, kind: Kind, name: str, id_: str, body: Any, deps: list[str], source: BlueprintPath
+    ) -> str:
+        return self.resources.add(kind, name, id_, self.scope.resource_group, body, deps, source)
+
+    def resource_group(self) -> None:
+        scope = self.scope
+        if self.bp.resource_group_id is not None:
+            self.rg_key = self._referenced(
+                Kind.RESOURCE_GROUP, self.bp.resource_group_id, ("resource_group_id",)
+            )
+            return
+        self.rg_key = self._owned(
+            Kind.RESOURCE_GROUP,
+            scope.resource_group,
+            ids.resource_group_id(scope.subscription_id, scope.resource_group),
+            resource_group_body(scope),
+            [],
+            (),
+        )
+
+    def virtual_network(self) -> None:
+        network = self.bp.network
+        if network.existing_id is not None:
+            self.vnet_key = self._referenced(
+                Kind.VIRTUAL_NETWORK, network.existing_id, ("network", "existing_id")
+            )
+            return
+        self.vnet_key = self._owned(
+            Kind.VIRTUAL_NETWORK,
+            names.virtual_network(self.scope.env),
+            self.scope.vnet_id,
+            virtual_network_body(self.scope, network),
+            [self.rg_key],
+            ("network",),
+        )
+
+    def public_ip(self, lb_name: str, fe_name: str, frontend: Frontend) -> tuple[str, str]:
+        """The (id, key) of a public frontend's IP: a new one, or the existing one it names."""
+        source: BlueprintPath = ("load_balancers", lb_name, "frontends", fe_name)
+        if frontend.public_ip_id is not None:
+            key = self._referenced(Kind.PUBLIC_IP, frontend.public_ip_id, (*source, "public_ip_id"))
+            return frontend.public_ip_id, key
+        name = names.public_ip(self.scope.env, lb_name, fe_name)
+        pip_id = self.scope.network_id("publicIPAddresses", name)
+        body = public_ip_body(self.scope, frontend)
+        return pip_id, self._owned(Kind.PUBLIC_IP, name, pip_id, body, [self.rg_key], source)
+
+    def load_balancer(self, lb_name: str, lb: LoadBalancer) -> None:
+        name = names.load_balancer(self.scope.env, lb_name)
+        lb_id = self.scope.network_id("loadBalancers", name)
+        pip_ids: dict[str, str] = {}
+        pip_keys: dict[str, str] = {}
+        if lb.type == "public":
+            for fe_name, frontend in lb.frontends.items():
+                pip_ids[fe_name], pip_keys[fe_name] = self.public_ip(lb_name, fe_name, frontend)
+        deps = [self.rg_key, *pip_keys.values()]
+        if lb.type == "internal":
+            deps.append(self.vnet_key)
+        body = load_balancer_body(self.scope, lb_id, lb, pip_ids, self.default_subnet)
+        key = self._owned(Kind.LOAD_BALANCER, name, lb_id, body, deps, ("load_balancers", lb_name))
+        self.lb_ids[lb_name] = lb_id
+        self.lb_keys[lb_name] = key
+        for fe_name in lb.frontends:
+            self.frontend_keys[(lb_name, fe_name)] = pip_keys.get(fe_name, key)
+
+    def machine(self, vm_name: str, bp_key: str, vm: Vm, uses: list[PoolUse]) -> None:
+        """A new VM and its NIC, or an existing VM whose primary NIC the environment adopts."""
+        source: BlueprintPath = ("vms", bp_key)
+        ipv4_pools = [pool_id(self.lb_ids[u.load_balancer], u.pool) for u in uses if u.ipv4]
+        ipv6_pools = [pool_id(self.lb_ids[u.load_balancer], u.pool) for u in uses if u.ipv6]
+        joined = [self.lb_keys[u.load_balancer] for u in uses]
+        if vm.existing_id is not None:
+            vm_key = self._referenced(Kind.VIRTUAL_MACHINE, vm.existing_id, source)
+            self.vm_keys[vm_name] = vm_key
+            if ipv4_pools:
+                parsed = ids.parse_resource_id(vm.existing_id)
+                self.resources.add(
+                    Kind.NETWORK_INTERFACE,
+                    parsed.name,
+                    vm.existing_id,  # the VM's id: the executor resolves its primary NIC
+                    parsed.resource_group,
+                    ipv4_pools,
+                    [vm_key, *joined],
+                    source,
+                    Ownership.ADOPTED,
+                )
+            return
+        scope = self.scope
+        nic_name = names.network_interface(scope.env, vm_name)
+        nic_id = scope.network_id("networkInterfaces", nic_name)
+        subnet = vm.subnet or self.default_subnet
+        nic_body = network_interface_body(scope, nic_id, vm, subnet, ipv4_pools, ipv6_pools)
+        nic_key = self._owned(
+            Kind.NETWORK_INTERFACE,
+            nic_name,
+            nic_id,
+            nic_body,
+            [self.rg_key, self.vnet_key, *joined],
+            source,
+        )
+        name = names.virtual_machine(scope.env, vm_name)
+        self.vm_keys[vm_name] = self._owned(
+            Kind.VIRTUAL_MACHINE,
+            name,
+            scope.compute_id("virtualMachines", name),
+            virtual_machine_body(scope, vm_name, vm, nic_id),
+            [self.rg_key, nic_key],
+            source,
+        )

@@ -1,7 +1,13 @@
 """Azure's load balancer rules, enforced by the local cloud before it commits a write.
 
-The engine calls one ``check_*`` function per PUT or DELETE; each raises :class:`RuleViolation`
-carrying Azure's own status, error code and message, so SDK clients see what production returns.
+The engine calls one ``check_*`` function per PUT (with the full, normalised ARM document about
+to be stored) or ``check_delete`` before a DELETE (with the stored document). Each raises the
+first :class:`RuleViolation` Azure would report, carrying Azure's status, error code and message
+template, so SDK clients see what production returns. ``catalog.ALL_CODES`` lists every code,
+whether it was seen in real Azure traffic, and where.
+
+Written independently of the tool's own blueprint validator (``provisioner.rules``): the two
+check each other, so neither imports the other.
 """
 
 from __future__ import annotations
@@ -9,20 +15,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-
-class RuleViolation(Exception):
-    """A write Azure would refuse; rendered by the engine as an ARM error body."""
-
-    def __init__(self, status: int, code: str, message: str, details: list[dict] | None = None):
-        super().__init__(f"{code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.details = list(details or [])
+from . import deletes, load_balancer, network_interface, public_ip, virtual_machine, virtual_network
+from .catalog import ALL_CODES, ErrorCode
+from .violation import RuleViolation
 
 
 class Lookup(Protocol):
-    """Read access to the store as it is without the resource being written."""
+    """Read access to the store as it is *without* the resource being written.
+
+    ``get`` is case-insensitive and resolves top-level and child ids (subnets, LB children, NIC
+    ipConfigurations); ``of_type`` yields every stored document of an ARM type.
+    """
 
     def get(self, resource_id: str) -> dict | None: ...
 
@@ -30,30 +33,40 @@ class Lookup(Protocol):
 
 
 def check_load_balancer_put(doc: dict, lookup: Lookup) -> None:
-    """Refuse a load balancer PUT that Azure would refuse."""
+    """Refuse a load balancer PUT Azure would refuse (schema, references, SKU, U1–U3, HA ports,
+    limits, and the backend checks of NICs already in its pools)."""
+    load_balancer.check(doc, lookup)
 
 
 def check_network_interface_put(doc: dict, lookup: Lookup) -> None:
-    """Refuse a network interface PUT that Azure would refuse."""
+    """Refuse a NIC PUT Azure would refuse (references, static IPs, public IPs, U4/U5, floating
+    IP on secondary ipconfigs, HA ports exclusivity, 300 rules per NIC)."""
+    network_interface.check(doc, lookup)
 
 
 def check_public_ip_put(doc: dict, lookup: Lookup) -> None:
-    """Refuse a public IP PUT that Azure would refuse."""
+    """Refuse a public IP PUT Azure would refuse (SKU vs allocation method)."""
+    public_ip.check(doc, lookup)
 
 
 def check_virtual_network_put(doc: dict, lookup: Lookup) -> None:
-    """Refuse a virtual network PUT that Azure would refuse."""
+    """Refuse a VNet PUT Azure would refuse (subnet ranges, overlaps, dropping used subnets)."""
+    virtual_network.check(doc, lookup)
 
 
 def check_virtual_machine_put(doc: dict, lookup: Lookup) -> None:
-    """Refuse a virtual machine PUT that Azure would refuse."""
+    """Refuse a VM PUT Azure would refuse (missing NIC, NIC attached to another VM)."""
+    virtual_machine.check(doc, lookup)
 
 
 def check_delete(doc: dict, lookup: Lookup) -> None:
-    """Refuse a DELETE of a resource that is still in use."""
+    """Refuse a DELETE of a public IP, VNet, subnet, NIC or LB that is still in use."""
+    deletes.check(doc, lookup)
 
 
 __all__ = [
+    "ALL_CODES",
+    "ErrorCode",
     "Lookup",
     "RuleViolation",
     "check_delete",

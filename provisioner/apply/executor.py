@@ -1,0 +1,335 @@
+"""Apply a plan: walk the dependency graph with a ready queue and bounded parallelism.
+
+Each resource starts as soon as everything it depends on has finished — not level by level, so
+a slow VM never holds back an unrelated load balancer. Every call goes through the one retry
+policy. A load balancer is one PUT guarded by the ETag the plan read; on 412 (someone else wrote
+it in between) the executor re-reads it, re-plans that one resource and tries again with the new
+ETag. Deletions of resources the blueprint dropped run around the walk: VMs and NICs first (they
+hold references to pools and IPs), load balancers, public IPs and networks after it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from azure.core.exceptions import HttpResponseError
+
+from provisioner.apply import operations
+from provisioner.apply.events import Event, EventSink, State, ignore
+from provisioner.apply.retry import (
+    DEFAULT_POLICY,
+    RetryPolicy,
+    call_with_retry,
+    describe,
+    error_code,
+)
+from provisioner.apply.secrets import fill_placeholders
+from provisioner.compile.desired import (
+    BlueprintPath,
+    DesiredResource,
+    DesiredState,
+    Kind,
+    Ownership,
+)
+from provisioner.errors import ApplyFailed, SourceLocation
+from provisioner.plan.diff import body_of, plan_resource, primary_ipconfig
+from provisioner.plan.live import ENV_TAG, MANAGED_TAG, read_resource, resource_group_of
+from provisioner.plan.model import Action, Change, Plan
+
+#: How many times one load balancer PUT is re-planned after a 412 before giving up.
+MAX_ETAG_RETRIES = 5
+EARLY_DELETE = (Kind.VIRTUAL_MACHINE, Kind.NETWORK_INTERFACE)
+LATE_DELETE = (Kind.LOAD_BALANCER, Kind.PUBLIC_IP, Kind.VIRTUAL_NETWORK, Kind.RESOURCE_GROUP)
+IF_MATCH_KINDS = (Kind.LOAD_BALANCER,)
+
+
+@dataclass
+class Outcome:
+    key: str
+    kind: str
+    name: str
+    id: str
+    action: str
+    seconds: float = 0.0
+    state: State = State.WAITING
+    writes: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "type": self.kind,
+            "name": self.name,
+            "id": self.id,
+            "action": self.action,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class ApplyReport:
+    outcomes: list[Outcome]
+    #: Final live bodies by key (what PUTs returned, or what the plan read for unchanged ones).
+    live: dict[str, dict[str, Any] | None]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+Locate = Callable[[BlueprintPath], SourceLocation | None]
+
+
+def _no_location(_: BlueprintPath) -> SourceLocation | None:
+    return None
+
+
+class Executor:
+    """One apply run. Not reusable: build one per plan."""
+
+    def __init__(
+        self,
+        target: Any,
+        state: DesiredState,
+        plan: Plan,
+        *,
+        max_parallel: int = 8,
+        events: EventSink = ignore,
+        policy: RetryPolicy = DEFAULT_POLICY,
+        locate: Locate = _no_location,
+    ) -> None:
+        self.target, self.state, self.plan = target, state, plan
+        self.max_parallel = max(1, max_parallel)
+        self.events, self.policy, self.locate = events, policy, locate
+        self.live: dict[str, dict[str, Any] | None] = dict(plan.live)
+        self.outcomes: dict[str, Outcome] = {
+            c.key: Outcome(c.key, str(c.kind), c.name, c.id, str(c.action)) for c in plan.changes
+        }
+
+    # -- retries -----------------------------------------------------------------------------
+    def _call(self, key: str, action: str, fn: Callable[[], Any], **kw: Any) -> Any:
+        def on_retry(exc: BaseException, delay: float) -> None:
+            self.events(Event(key, action, State.RETRYING, message=f"{error_code(exc)}"))
+
+        return call_with_retry(
+            fn, sleep=self.target.sleep, policy=self.policy, on_retry=on_retry, **kw
+        )
+
+    def read(self, fn: Callable[[], Any]) -> Any:
+        """The retry wrapper for reads (the planner's ``call``)."""
+        return call_with_retry(fn, sleep=self.target.sleep, policy=self.policy)
+
+    # -- the run -----------------------------------------------------------------------------
+    def run(self) -> ApplyReport:
+        started = time.monotonic()
+        deletes = self.plan.by_action(Action.DELETE)
+        self._delete_all([c for c in deletes if c.kind in EARLY_DELETE])
+        t_walk = time.monotonic()
+        self._walk()
+        t_late = time.monotonic()
+        self._delete_all([c for c in deletes if c.kind in LATE_DELETE])
+        ended = time.monotonic()
+        timings = {
+            "total": ended - started,
+            "early_deletes": t_walk - started,
+            "graph_walk": t_late - t_walk,
+            "late_deletes": ended - t_late,
+        }
+        return ApplyReport(list(self.outcomes.values()), self.live, timings)
+
+    def _walk(self) -> None:
+        resources = self.state.resources
+        waiting = {
+            key: {d for d in res.depends_on if d in resources} for key, res in resources.items()
+        }
+        done: set[str] = set()
+        running: dict[Future[None], str] = {}
+        failure: BaseException | None = None
+        pool = ThreadPoolExecutor(max_workers=self.max_parallel, thread_name_prefix="apply")
+        try:
+            while waiting or running:
+                # Start everything whose dependencies are done; no-ops finish on the spot.
+                progressed = True
+                while progressed and failure is None:
+                    progressed = False
+                    for key in [k for k, deps in waiting.items() if deps <= done]:
+                        del waiting[key]
+                        change = self.plan.change(key)
+                        if change is None or change.action is Action.NOOP:
+                            self._finish_noop(key)
+                            done.add(key)
+                            progressed = True
+                        else:
+                            running[pool.submit(self._apply_one, resources[key], change)] = key
+                if not running:
+                    if waiting and failure is None:
+                        raise RuntimeError(f"dependency cycle among {sorted(waiting)}")
+                    break
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    key = running.pop(fut)
+                    exc = fut.exception()
+                    if exc is None:
+                        done.add(key)
+                    elif failure is None:
+                        failure = exc
+                if failure is not None:
+                    for key in waiting:
+                        self.outcomes[key].state = State.SKIPPED
+                    waiting.clear()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        if failure is not None:
+            raise failure
+
+    def _finish_noop(self, key: str) -> None:
+        outcome = self.outcomes.get(key)
+        if outcome is not None:
+            outcome.state = State.UNCHANGED
+            self.events(Event(key, "noop", State.UNCHANGED))
+
+    # -- one resource ------------------------------------------------------------------------
+    def _apply_one(self, resource: DesiredResource, change: Change) -> None:
+        outcome = self.outcomes[resource.key]
+        action = str(change.action)
+        outcome.state = State.RUNNING
+        self.events(Event(resource.key, action, State.RUNNING))
+        started = time.monotonic()
+        try:
+            final = self._put_converging(resource, change)
+        except BaseException as exc:
+            outcome.seconds = time.monotonic() - started
+            outcome.state = State.FAILED
+            self.events(Event(resource.key, action, State.FAILED, outcome.seconds, describe(exc)))
+            raise self._failure(resource.key, exc, resource.source) from exc
+        outcome.seconds = time.monotonic() - started
+        outcome.state = State.DONE
+        self.live[resource.key] = final
+        self.events(Event(resource.key, action, State.DONE, outcome.seconds))
+
+    def _put_converging(self, resource: DesiredResource, change: Change) -> dict[str, Any]:
+        """PUT the resource; for If-Match kinds, re-read and re-plan on every 412."""
+        live = self.live.get(resource.key)
+        etag = change.etag
+        for _ in range(MAX_ETAG_RETRIES):
+            body = self._body_for(resource, change, live)
+            guard = etag if (resource.kind in IF_MATCH_KINDS or _adopted(resource)) else None
+            rg, name = resource.resource_group, resource.name
+            if _adopted(resource) and live and live.get("id"):
+                rg, name = resource_group_of(str(live["id"])), str(live["id"]).split("/")[-1]
+            try:
+                return self._call(
+                    resource.key,
+                    str(change.action),
+                    lambda b=body, g=guard, rg=rg, n=name: operations.put(
+                        self.target, resource.kind, rg, n, b, if_match=g
+                    ),
+                )
+            except HttpResponseError as exc:
+                if exc.status_code != 412 or guard is None:
+                    raise
+            # Someone wrote the resource since we read it: read again, plan again.
+            self.events(Event(resource.key, str(change.action), State.RETRYING, message="412"))
+            live = read_resource(self.target, resource, self.read)
+            change = plan_resource(resource, live)
+            if change.action is Action.NOOP and live is not None:
+                return live
+            etag = change.etag
+        raise ApplyFailed(
+            "PreconditionFailed",
+            f"the resource kept changing under us ({MAX_ETAG_RETRIES} ETag mismatches in a row)",
+            resource.key,
+            self.locate(resource.source),
+        )
+
+    def _body_for(
+        self, resource: DesiredResource, change: Change, live: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        if _adopted(resource):
+            return merge_adopted(list(resource.body or []), live or {})
+        body = body_of(resource)
+        if live is None or change.action is Action.CREATE:
+            return fill_placeholders(body)
+        # Keep tags others added; keep the create-only VM profile Azure already has.
+        tags = {**(live.get("tags") or {}), **(body.get("tags") or {})}
+        body = {**body, "tags": tags}
+        if resource.kind is Kind.VIRTUAL_MACHINE:
+            props = dict(body.get("properties") or {})
+            live_profile = (live.get("properties") or {}).get("osProfile")
+            if live_profile:
+                props["osProfile"] = live_profile
+            else:
+                props.pop("osProfile", None)
+            body["properties"] = props
+        return body
+
+    # -- deletions ---------------------------------------------------------------------------
+    def _delete_all(self, changes: list[Change]) -> None:
+        order = (*EARLY_DELETE, *LATE_DELETE)
+        for kind in order:
+            batch = [c for c in changes if c.kind is kind]
+            if not batch:
+                continue
+            with ThreadPoolExecutor(max_workers=self.max_parallel) as pool:
+                for fut in [pool.submit(self._delete_one, c) for c in batch]:
+                    fut.result()
+
+    def _delete_one(self, change: Change) -> None:
+        outcome = self.outcomes[change.key]
+        self.events(Event(change.key, "delete", State.RUNNING))
+        started = time.monotonic()
+        try:
+            self._call(
+                change.key,
+                "delete",
+                lambda: operations.delete(
+                    self.target, change.kind, resource_group_of(change.id), change.name
+                ),
+            )
+        except BaseException as exc:
+            outcome.state = State.FAILED
+            raise self._failure(change.key, exc, ()) from exc
+        outcome.seconds = time.monotonic() - started
+        outcome.state = State.DONE
+        self.live.pop(change.key, None)
+        self.events(Event(change.key, "delete", State.DONE, outcome.seconds))
+
+    def _failure(self, key: str, exc: BaseException, source: BlueprintPath) -> BaseException:
+        if isinstance(exc, ApplyFailed | KeyboardInterrupt | SystemExit):
+            return exc
+        return ApplyFailed(error_code(exc), describe(exc), key, self.locate(source))
+
+
+def _adopted(resource: DesiredResource) -> bool:
+    return resource.ownership is Ownership.ADOPTED
+
+
+def merge_adopted(pool_ids: list[str], live: dict[str, Any]) -> dict[str, Any]:
+    """An existing NIC with our pools added to its primary IP configuration, nothing removed.
+
+    Its tags stay its own: we never tag (and so never claim) a resource we did not create.
+    """
+    merged = {k: v for k, v in live.items() if k != "etag"}
+    props = dict(live.get("properties") or {})
+    primary = primary_ipconfig(live)
+    configs = []
+    for cfg in props.get("ipConfigurations") or []:
+        if cfg is primary:
+            cfg = dict(cfg)
+            cp = dict(cfg.get("properties") or {})
+            have = list(cp.get("loadBalancerBackendAddressPools") or [])
+            known = {str(p.get("id", "")).lower() for p in have}
+            have += [{"id": p} for p in pool_ids if p.lower() not in known]
+            cp["loadBalancerBackendAddressPools"] = have
+            cfg["properties"] = cp
+        configs.append(cfg)
+    props["ipConfigurations"] = configs
+    merged["properties"] = props
+    return merged
+
+
+def ours(tags: dict[str, str] | None, env: str) -> bool:
+    tags = tags or {}
+    return tags.get(MANAGED_TAG) == "true" and tags.get(ENV_TAG) == env

@@ -1,0 +1,108 @@
+"""Virtual machine bodies: size, image, managed OS disk, admin access, the NIC.
+
+Credentials are placeholders (``secrets.py``): the executor puts a generated SSH key or password
+in at create time. The VM agent is provisioned explicitly because run-command, which delivers the
+guest setup for Floating IP, needs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from azure.mgmt.compute import models as compute
+
+from provisioner.blueprint.model import Vm
+from provisioner.compile import names
+from provisioner.compile.scope import Scope
+from provisioner.compile.secrets import GENERATED_PASSWORD, GENERATED_SSH_KEY
+from provisioner.errors import UserInputError
+
+LINUX_IMAGE = "Canonical:ubuntu-24_04-lts:server:latest"
+WINDOWS_IMAGE = "MicrosoftWindowsServer:WindowsServer:2022-datacenter-azure-edition:latest"
+
+#: Standard SSD: the cheapest managed disk every size accepts that boots in reasonable time.
+OS_DISK_TYPE = "StandardSSD_LRS"
+
+
+class InvalidImage(UserInputError):
+    """An ``image`` that is not ``publisher:offer:sku:version``."""
+
+
+@dataclass(frozen=True)
+class Image:
+    publisher: str
+    offer: str
+    sku: str
+    version: str
+
+
+def parse_image(value: str) -> Image:
+    """``publisher:offer:sku:version`` (a missing version means ``latest``)."""
+    parts = [p.strip() for p in value.split(":")]
+    if len(parts) == 3:
+        parts.append("latest")
+    if len(parts) != 4 or not all(parts):
+        raise InvalidImage(f"image {value!r} is not publisher:offer:sku:version")
+    return Image(*parts)
+
+
+def image_of(vm: Vm) -> Image:
+    default = WINDOWS_IMAGE if vm.os == "windows" else LINUX_IMAGE
+    return parse_image(vm.image or default)
+
+
+def _os_profile(vm_name: str, vm: Vm) -> compute.OSProfile:
+    profile = compute.OSProfile(
+        computer_name=names.computer_name(vm_name, vm.os),
+        admin_username=vm.admin_username,
+    )
+    if vm.os == "windows":
+        profile.admin_password = GENERATED_PASSWORD
+        profile.windows_configuration = compute.WindowsConfiguration(provision_vm_agent=True)
+    else:
+        key = vm.ssh_public_key or GENERATED_SSH_KEY
+        profile.linux_configuration = compute.LinuxConfiguration(
+            disable_password_authentication=True,
+            provision_vm_agent=True,
+            ssh=compute.SshConfiguration(
+                public_keys=[
+                    compute.SshPublicKey(
+                        path=f"/home/{vm.admin_username}/.ssh/authorized_keys", key_data=key
+                    )
+                ]
+            ),
+        )
+    return profile
+
+
+def virtual_machine_body(scope: Scope, vm_name: str, vm: Vm, nic_id: str) -> compute.VirtualMachine:
+    """``vm_name`` is the concrete blueprint name (``web-2``); it becomes the computer name.
+
+    The OS disk is deleted with the VM (it is not a resource of the graph, so nothing else would
+    delete it); the NIC is detached, because the executor deletes it as its own resource.
+    """
+    image = image_of(vm)
+    return compute.VirtualMachine(
+        location=scope.location,
+        tags=dict(scope.tags),
+        hardware_profile=compute.HardwareProfile(vm_size=vm.size),
+        storage_profile=compute.StorageProfile(
+            image_reference=compute.ImageReference(
+                publisher=image.publisher,
+                offer=image.offer,
+                sku=image.sku,
+                version=image.version,
+            ),
+            os_disk=compute.OSDisk(
+                name=names.os_disk(scope.env, vm_name),
+                create_option="FromImage",
+                caching="ReadWrite",
+                delete_option="Delete",
+                managed_disk=compute.ManagedDiskParameters(storage_account_type=OS_DISK_TYPE),
+            ),
+        ),
+        os_profile=_os_profile(vm_name, vm),
+        network_profile=compute.NetworkProfile(
+            network_interfaces=[compute.NetworkInterfaceReference(id=nic_id, primary=True)]
+        ),
+    )

@@ -1,0 +1,91 @@
+"""Azure resource names: deterministic from the environment and the blueprint's own names.
+
+The scheme (``env`` is ``--env``, by default the blueprint's name):
+
+=====================  ==================================  =====
+resource               name                                limit
+=====================  ==================================  =====
+resource group         ``rg-{env}``                        90
+virtual network        ``vnet-{env}``                      64
+subnet                 the blueprint's subnet name         80
+public IP (frontend)   ``pip-{env}-{lb}-{frontend}``       80
+load balancer          ``lb-{env}-{lb}``                   80
+  children             the blueprint's frontend, pool, probe and rule names
+network interface      ``nic-{env}-{vm}``                  80
+  IP configurations    ``ipconfig-v4`` (primary), ``ipconfig-v6``
+virtual machine        ``vm-{env}-{vm}``                   64
+OS disk                ``osdisk-{env}-{vm}``               80
+computer name          ``{vm}``; Windows: at most 15       64 / 15
+=====================  ==================================  =====
+
+``{vm}`` is the concrete VM name after ``count`` expansion (``web-2``). The environment is part of
+every name so that two environments deployed into one existing resource group (brownfield
+``resource_group_id``) never overwrite each other's load balancers. A name longer than its limit
+keeps a readable prefix and ends in ``-`` plus 8 hex digits of a hash of the full name, so it stays
+deterministic and distinct.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+RESOURCE_GROUP_MAX = 90
+VIRTUAL_NETWORK_MAX = 64
+PUBLIC_IP_MAX = 80
+LOAD_BALANCER_MAX = 80
+NETWORK_INTERFACE_MAX = 80
+VIRTUAL_MACHINE_MAX = 64
+DISK_MAX = 80
+LINUX_COMPUTER_NAME_MAX = 64
+WINDOWS_COMPUTER_NAME_MAX = 15
+
+IPCONFIG_V4 = "ipconfig-v4"
+IPCONFIG_V6 = "ipconfig-v6"
+
+_HASH_LEN = 8
+
+
+def _digest(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:_HASH_LEN]
+
+
+def fit(name: str, limit: int) -> str:
+    """``name`` itself if it fits in ``limit`` characters, else a prefix plus a hash of it."""
+    if len(name) <= limit:
+        return name
+    keep = limit - _HASH_LEN - 1
+    return f"{name[:keep].rstrip('-')}-{_digest(name)}"
+
+
+def resource_group(env: str) -> str:
+    return fit(f"rg-{env}", RESOURCE_GROUP_MAX)
+
+
+def virtual_network(env: str) -> str:
+    return fit(f"vnet-{env}", VIRTUAL_NETWORK_MAX)
+
+
+def public_ip(env: str, lb: str, frontend: str) -> str:
+    return fit(f"pip-{env}-{lb}-{frontend}", PUBLIC_IP_MAX)
+
+
+def load_balancer(env: str, lb: str) -> str:
+    return fit(f"lb-{env}-{lb}", LOAD_BALANCER_MAX)
+
+
+def network_interface(env: str, vm: str) -> str:
+    return fit(f"nic-{env}-{vm}", NETWORK_INTERFACE_MAX)
+
+
+def virtual_machine(env: str, vm: str) -> str:
+    return fit(f"vm-{env}-{vm}", VIRTUAL_MACHINE_MAX)
+
+
+def os_disk(env: str, vm: str) -> str:
+    return fit(f"osdisk-{env}-{vm}", DISK_MAX)
+
+
+def computer_name(vm: str, os: str) -> str:
+    """The guest's hostname: the blueprint's VM name, shortened for Windows (NetBIOS: 15)."""
+    limit = WINDOWS_COMPUTER_NAME_MAX if os == "windows" else LINUX_COMPUTER_NAME_MAX
+    return fit(vm, limit)

@@ -1,0 +1,26 @@
+"""Where one compile puts things: subscription, resource group, location, VNet, tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from provisioner.compile import ids
+
+
+@dataclass(frozen=True)
+class Scope:
+    env: str
+    subscription_id: str
+    resource_group: str  # the environment's group (created, or the existing one)
+    location: str
+    vnet_id: str  # the environment's VNet (created, or the existing one)
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def network_id(self, type_: str, name: str) -> str:
+        return ids.resource_id(self.subscription_id, self.resource_group, ids.NETWORK, type_, name)
+
+    def compute_id(self, type_: str, name: str) -> str:
+        return ids.resource_id(self.subscription_id, self.resource_group, ids.COMPUTE, type_, name)
+
+    def subnet_id(self, subnet: str) -> str:
+        return ids.child_id(self.vnet_id, "subnets", subnet)

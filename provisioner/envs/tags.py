@@ -1,0 +1,46 @@
+"""The ownership tags and the one predicate that decides "this is ours to delete".
+
+The tag names are the contract written by ``provisioner.compile.desired.Tags``; they are repeated
+here as constants because discovery and cleanup read them back from live resources. Azure treats
+tag *names* case-insensitively (a portal edit may change their case) but keeps *values* as
+written, so names are looked up without case and values compared exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+TAG_ENV = "provisioner-env"
+TAG_BLUEPRINT = "provisioner-blueprint"
+TAG_EXPIRES = "provisioner-expires"
+TAG_MANAGED = "provisioner-managed"
+#: Proposed: set once by ``up`` when it creates a resource, never moved. ``--older-than`` reads it.
+TAG_CREATED = "provisioner-created"
+
+
+def tag(tags: Mapping[str, str] | None, name: str) -> str | None:
+    """The value of tag ``name`` (name matched without case), or None."""
+    if not tags:
+        return None
+    if name in tags:
+        return tags[name]
+    lowered = name.lower()
+    for key, value in tags.items():
+        if key.lower() == lowered:
+            return value
+    return None
+
+
+def is_managed(tags: Mapping[str, str] | None) -> bool:
+    """Carries ``provisioner-managed=true``: written by this tool, not merely tagged like it."""
+    value = tag(tags, TAG_MANAGED)
+    return value is not None and value.strip().lower() == "true"
+
+
+def owned_by(tags: Mapping[str, str] | None, env: str) -> bool:
+    """Both ownership marks for ``env``: managed by us, and tagged with exactly this environment.
+
+    This is the only test cleanup and ``down`` use before deleting anything; a resource that
+    carries another environment's name, or our env name without the managed mark, is not ours.
+    """
+    return is_managed(tags) and tag(tags, TAG_ENV) == env

@@ -1,0 +1,80 @@
+"""The one error type of the local cloud: an ARM error, rendered as ARM's error body.
+
+Every handler raises :class:`ArmError`; the application turns it into
+``{"error": {"code", "message", "details": []}}`` with the right HTTP status, so a client
+sees exactly the exception it would see from Azure (``ResourceNotFoundError`` on 404 ...).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+class ArmError(Exception):
+    """An error response: HTTP status, ARM error code, message, details, extra headers."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or []
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        """The JSON document ARM sends for this error."""
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+    def body_bytes(self) -> bytes:
+        return json.dumps(self.body()).encode()
+
+
+def resource_not_found(type_name: str, name: str, rg: str) -> ArmError:
+    """A missing top-level resource, worded as ARM's front door words it."""
+    return ArmError(
+        404,
+        "ResourceNotFound",
+        f"The Resource '{type_name}/{name}' under resource group '{rg}' was not found. "
+        "For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+    )
+
+
+def child_not_found(resource_id: str) -> ArmError:
+    """A missing nested resource (served by the resource provider itself)."""
+    return ArmError(404, "NotFound", f"Resource {resource_id} not found.")
+
+
+def group_not_found(rg: str) -> ArmError:
+    return ArmError(404, "ResourceGroupNotFound", f"Resource group '{rg}' could not be found.")
+
+
+def bad_request(code: str, message: str, details: list[dict[str, Any]] | None = None) -> ArmError:
+    return ArmError(400, code, message, details)
+
+
+def invalid_reference(missing_id: str, referrer_id: str) -> ArmError:
+    """A reference to a resource that does not exist (Azure's exact wording)."""
+    return ArmError(
+        400,
+        "InvalidResourceReference",
+        f"Resource {missing_id} referenced by resource {referrer_id} was not found. "
+        "Please make sure that the referenced resource exists, and that both resources "
+        "are in the same region.",
+    )
+
+
+def malformed_body(detail: str) -> ArmError:
+    return ArmError(
+        400,
+        "InvalidRequestFormat",
+        "Cannot parse the request.",
+        [{"code": "InvalidJson", "message": detail}],
+    )

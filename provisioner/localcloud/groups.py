@@ -1,0 +1,215 @@
+"""Resource groups, the subscription, and the generic resource list used for discovery by tag."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from provisioner.localcloud import lro
+from provisioner.localcloud.context import Call
+from provisioner.localcloud.errors import ArmError, group_not_found
+from provisioner.localcloud.ids import RESOURCE_GROUP_TYPE, key
+from provisioner.localcloud.reads import page
+from provisioner.localcloud.resources.base import WriteCtx
+from provisioner.localcloud.store import Row
+from provisioner.localcloud.wire import Response, json_response
+from provisioner.localcloud.writes import remove
+
+_RG_NAME = re.compile(r"^[-\w._()]{1,90}$")
+
+
+def put_group(call: Call) -> Response:
+    route = call.route
+    body = call.req.json()
+    if not isinstance(body, dict) or not body.get("location"):
+        raise ArmError(
+            400, "LocationRequired", "The location property is required for this definition."
+        )
+    if not _RG_NAME.match(route.rg) or route.rg.endswith("."):
+        raise ArmError(
+            400,
+            "InvalidResourceGroup",
+            f"The provided resource group name '{route.rg}' has these invalid characters.",
+        )
+    with call.store.write() as tx:
+        k = key(route.group_id)
+        old = tx.get(k)
+        old_doc = json.loads(old.doc) if old else None
+        if old_doc and old_doc["location"].lower() != str(body["location"]).lower():
+            raise ArmError(
+                409,
+                "InvalidResourceGroupLocation",
+                f"Invalid resource group location '{body['location']}'. The Resource "
+                f"group already exists in location '{old_doc['location']}'.",
+            )
+        doc: dict[str, Any] = {
+            "id": old_doc["id"] if old_doc else route.group_id,
+            "name": old_doc["name"] if old_doc else route.rg,
+            "type": RESOURCE_GROUP_TYPE,
+            "location": str(body["location"]).lower().replace(" ", ""),
+        }
+        if body.get("tags") is not None:
+            doc["tags"] = body["tags"]
+        if body.get("managedBy"):
+            doc["managedBy"] = body["managedBy"]
+        doc["properties"] = {"provisioningState": "Succeeded"}
+        tx.put(
+            Row(
+                k,
+                route.sub.lower(),
+                route.rg.lower(),
+                RESOURCE_GROUP_TYPE.lower(),
+                "",
+                json.dumps(doc),
+                "",
+                0.0,
+                "",
+            )
+        )
+    return json_response(200 if old else 201, doc)
+
+
+def get_group(call: Call) -> Response:
+    row = call.store.reader().get(key(call.route.group_id))
+    if row is None:
+        raise group_not_found(call.route.rg)
+    return json_response(200, row.doc)
+
+
+def list_groups(call: Call) -> Response:
+    rows = call.store.reader().of_type(call.route.sub, RESOURCE_GROUP_TYPE.lower())
+    docs = [json.loads(r.doc) for r in rows]
+    match = parse_filter(call.req.query.get("$filter", ""))
+    return page(call, [d for d in docs if match(d)])
+
+
+def delete_group(call: Call) -> Response:
+    """202 + Location (ARM's RG pattern); everything inside goes with the group."""
+    route = call.route
+    with call.store.write() as tx:
+        row = tx.get(key(route.group_id))
+        if row is None:
+            raise group_not_found(route.rg)
+        status, error = "Succeeded", None
+        if call.lro_fault:
+            status = "Canceled" if call.lro_fault == "canceled" else "Failed"
+            error = call.fault_error("DeleteResourceGroupOperation")
+        if status == "Succeeded":
+            w = WriteCtx(tx, route.sub, call.now)
+            rows = [r for r in tx.in_group(route.sub, route.rg) if r.key != row.key]
+            remove(w, rows)
+            tx.delete(row.key)
+        op = lro.create(
+            tx,
+            "group-delete",
+            route.sub,
+            row.key,
+            call.settings.duration(RESOURCE_GROUP_TYPE, "DELETE"),
+            call.settings,
+            call.now,
+            status,
+            error,
+        )
+    headers = {"Location": lro.group_delete_location(call.req, op)}
+    from provisioner.localcloud.wire import retry_after
+
+    ra = retry_after(op.remaining_virtual(call.now), call.settings.time_scale, call.req.via)
+    if ra:
+        headers["Retry-After"] = ra
+    return Response(202, headers)
+
+
+def group_operation(call: Call) -> Response:
+    op = lro.load(call.store.reader(), call.route.operation_id)
+    if op is None:
+        raise ArmError(404, "NotFound", f"Operation {call.route.operation_id} not found.")
+    return lro.status_response(call.req, op, call.now, True)
+
+
+def list_resources(call: Call) -> Response:
+    """``/subscriptions/{s}/resources`` and ``…/resourceGroups/{rg}/resources`` with $filter."""
+    route = call.route
+    reader = call.store.reader()
+    if route.kind == "group_resources":
+        if reader.get(key(route.group_id)) is None:
+            raise group_not_found(route.rg)
+        rows = reader.in_group(route.sub, route.rg)
+    else:
+        rows = reader.in_subscription(route.sub)
+    match = parse_filter(call.req.query.get("$filter", ""))
+    out = []
+    for r in rows:
+        if r.parent or r.type == RESOURCE_GROUP_TYPE.lower():
+            continue
+        d = json.loads(r.doc)
+        item = {
+            f: d[f]
+            for f in ("id", "name", "type", "location", "tags", "sku", "kind", "managedBy", "zones")
+            if f in d
+        }
+        if match(item):
+            out.append(item)
+    return page(call, out)
+
+
+_CLAUSE = re.compile(
+    r"^\s*(tagname|tagvalue|resourcetype|name|location)\s+eq\s+'((?:[^']|'')*)'\s*$", re.I
+)
+
+
+def parse_filter(text: str):
+    """ARM's ``$filter`` subset: ``tagName eq 'x' [and tagValue eq 'y']``, resourceType, name."""
+    if not text.strip():
+        return lambda _d: True
+    wanted: dict[str, str] = {}
+    for clause in re.split(r"\s+and\s+", text.strip(), flags=re.I):
+        m = _CLAUSE.match(clause)
+        if not m:
+            raise ArmError(
+                400,
+                "InvalidFilterInQueryString",
+                f"Invalid $filter '{text}' specified in the query string.",
+            )
+        wanted[m.group(1).lower()] = m.group(2).replace("''", "'")
+
+    def match(d: dict[str, Any]) -> bool:
+        tags = {k.lower(): (k, v) for k, v in (d.get("tags") or {}).items()}
+        if "tagname" in wanted:
+            hit = tags.get(wanted["tagname"].lower())
+            if hit is None:
+                return False
+            if "tagvalue" in wanted and str(hit[1]) != wanted["tagvalue"]:
+                return False
+        elif "tagvalue" in wanted and wanted["tagvalue"] not in [str(v) for _, v in tags.values()]:
+            return False
+        if "resourcetype" in wanted and d.get("type", "").lower() != wanted["resourcetype"].lower():
+            return False
+        if "name" in wanted and d.get("name", "").lower() != wanted["name"].lower():
+            return False
+        return not (
+            "location" in wanted and d.get("location", "").lower() != wanted["location"].lower()
+        )
+
+    return match
+
+
+def get_subscription(call: Call) -> Response:
+    sub = call.route.sub
+    return json_response(200, _subscription(sub))
+
+
+def list_subscriptions(call: Call) -> Response:
+    from provisioner.localcloud.cloud_constants import DEFAULT_SUBSCRIPTION
+
+    return json_response(200, {"value": [_subscription(DEFAULT_SUBSCRIPTION)]})
+
+
+def _subscription(sub: str) -> dict[str, Any]:
+    return {
+        "id": f"/subscriptions/{sub}",
+        "subscriptionId": sub,
+        "displayName": "Local cloud",
+        "state": "Enabled",
+        "tenantId": "00000000-0000-0000-0000-000000000000",
+    }

@@ -1,0 +1,182 @@
+"""Long-running operations: the operation record, its status document and the poll URLs.
+
+An operation is created with the virtual duration the latency profile gives it; it stays
+InProgress until that much virtual time (duration × time scale real seconds) has passed.
+The outcome (Succeeded, Failed, Canceled) is decided when it is created, so polling is a
+pure read.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from provisioner.localcloud.control import Settings
+from provisioner.localcloud.errors import ArmError
+from provisioner.localcloud.store import Txn
+from provisioner.localcloud.wire import Request, Response, json_response, retry_after
+
+
+@dataclass(slots=True)
+class Operation:
+    id: str
+    kind: str  # "network" | "compute" | "runcommand" | "group-delete"
+    sub: str
+    started: float
+    done_at: float
+    status: str  # final status
+    error: dict[str, Any] | None
+    output: Any
+    target: str
+    time_scale: float
+
+    def remaining_virtual(self, now: float) -> float:
+        if now >= self.done_at or self.time_scale <= 0:
+            return 0.0
+        return (self.done_at - now) / self.time_scale
+
+
+def create(
+    tx: Txn,
+    kind: str,
+    sub: str,
+    target: str,
+    duration: float,
+    settings: Settings,
+    now: float,
+    status: str = "Succeeded",
+    error: dict[str, Any] | None = None,
+    output: Any = None,
+) -> Operation:
+    op = Operation(
+        id=str(uuid.uuid4()),
+        kind=kind,
+        sub=sub,
+        started=now,
+        done_at=now + max(0.0, duration) * settings.time_scale,
+        status=status,
+        error=error,
+        output=output,
+        target=target,
+        time_scale=settings.time_scale,
+    )
+    tx.c.execute(
+        "INSERT INTO operations (id, kind, sub, started, done_at, status, error, output, target,"
+        " time_scale) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (
+            op.id,
+            kind,
+            sub,
+            op.started,
+            op.done_at,
+            status,
+            json.dumps(error) if error else "",
+            json.dumps(output) if output is not None else "",
+            target,
+            op.time_scale,
+        ),
+    )
+    return op
+
+
+def load(tx: Txn, op_id: str) -> Operation | None:
+    r = tx.c.execute(
+        "SELECT id, kind, sub, started, done_at, status, error, output, target, time_scale"
+        " FROM operations WHERE id=?",
+        (op_id,),
+    ).fetchone()
+    if r is None:
+        return None
+    return Operation(
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        json.loads(r[6]) if r[6] else None,
+        json.loads(r[7]) if r[7] else None,
+        r[8],
+        r[9],
+    )
+
+
+def namespace(kind: str) -> str:
+    return "Microsoft.Network" if kind == "network" else "Microsoft.Compute"
+
+
+def async_url(req: Request, op: Operation, location: str) -> str:
+    q = urlencode({"api-version": req.api_version or "2024-05-01"})
+    return (
+        f"{req.base}/subscriptions/{op.sub}/providers/{namespace(op.kind)}/locations/"
+        f"{location}/operations/{op.id}?{q}"
+    )
+
+
+def lro_headers(
+    req: Request, op: Operation, location: str, now: float, with_location: bool, settings: Settings
+) -> dict[str, str]:
+    """Headers of the initial 201/202: where to poll, and (integer) how long to wait."""
+    h = {"Azure-AsyncOperation": async_url(req, op, location), "Azure-AsyncNotification": "Enabled"}
+    if with_location:
+        if op.kind == "network":
+            h["Location"] = h["Azure-AsyncOperation"].replace("/operations/", "/operationResults/")
+        else:
+            h["Location"] = h["Azure-AsyncOperation"] + "&monitor=true"
+    ra = retry_after(op.remaining_virtual(now), settings.time_scale, req.via)
+    if ra:
+        h["Retry-After"] = ra
+    return h
+
+
+def group_delete_location(req: Request, op: Operation) -> str:
+    q = urlencode({"api-version": req.api_version or "2025-04-01"})
+    return f"{req.base}/subscriptions/{op.sub}/operationresults/{op.id}?{q}"
+
+
+def _iso(ts: float) -> str:
+    return datetime.datetime.fromtimestamp(ts, datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
+def status_response(req: Request, op: Operation, now: float, results: bool) -> Response:
+    """Answer a poll of the Azure-AsyncOperation, operationResults or monitor URL."""
+    remaining = op.remaining_virtual(now)
+    running = remaining > 0
+    headers: dict[str, str] = {}
+    ra = retry_after(remaining, op.time_scale, req.via) if running else None
+    if ra:
+        headers["Retry-After"] = ra
+    monitor = req.query.get("monitor", "").lower() == "true"
+    if results or monitor or op.kind == "group-delete":
+        # Location-style polling: 202 while running, then the final answer.
+        if running:
+            loc = f"{req.base}{req.path}?{urlencode(req.query)}"
+            headers["Location"] = loc
+            return Response(202, headers)
+        if op.status != "Succeeded":
+            err = op.error or {"code": op.status, "message": f"Operation {op.status.lower()}."}
+            raise ArmError(
+                400 if op.status == "Failed" else 409,
+                err["code"],
+                err["message"],
+                err.get("details"),
+            )
+        if op.kind == "runcommand":
+            return json_response(200, {"value": op.output or []})
+        if op.kind == "group-delete":
+            return Response(200, headers)
+        return Response(204, headers)
+    doc: dict[str, Any] = {"status": "InProgress" if running else op.status}
+    if op.kind != "network":
+        doc = {"startTime": _iso(op.started), **doc, "name": op.id}
+        if not running:
+            doc["endTime"] = _iso(max(op.done_at, op.started))
+    if not running and op.error:
+        doc["error"] = op.error
+    if not running and op.kind == "runcommand" and op.status == "Succeeded":
+        doc["properties"] = {"output": {"value": op.output or []}}
+    return json_response(200, doc, headers)

@@ -1,0 +1,127 @@
+"""Network interfaces: IP configurations with allocated addresses and pool membership.
+
+Joining a backend pool is a NIC write (``loadBalancerBackendAddressPools``); the pool's
+``backendIPConfigurations`` is the mirror the service maintains.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from provisioner.localcloud.ids import INLINE_CHILDREN, key
+from provisioner.localcloud.ipam import IPAddress
+from provisioner.localcloud.resources.addressing import assign_private
+from provisioner.localcloud.resources.base import (
+    Handler,
+    WriteCtx,
+    find_child,
+    inline_children,
+    parent_key,
+    ref_id,
+    ref_ids,
+    resource_guid,
+    top_level_shell,
+)
+
+TYPE = "Microsoft.Network/networkInterfaces"
+_REF_LISTS = (
+    "loadBalancerBackendAddressPools",
+    "loadBalancerInboundNatRules",
+    "applicationSecurityGroups",
+    "applicationGatewayBackendAddressPools",
+)
+
+
+class NetworkInterfaces(Handler):
+    type = TYPE
+    rules_check = "check_network_interface_put"
+    children = INLINE_CHILDREN[TYPE.lower()]
+
+    def normalise(
+        self, body: dict[str, Any], rid: str, old: dict[str, Any] | None, w: WriteCtx
+    ) -> dict[str, Any]:
+        doc = top_level_shell(TYPE, body, rid, old)
+        p_in = body.get("properties") or {}
+        p = {
+            k: v
+            for k, v in p_in.items()
+            if k
+            not in (
+                "ipConfigurations",
+                "virtualMachine",
+                "macAddress",
+                "primary",
+                "provisioningState",
+            )
+        }
+        p["provisioningState"] = "Succeeded"
+        p["resourceGuid"] = resource_guid(old)
+        dns = dict(p.get("dnsSettings") or {})
+        dns.setdefault("dnsServers", [])
+        dns.setdefault("appliedDnsServers", [])
+        p["dnsSettings"] = dns
+        p.setdefault("enableAcceleratedNetworking", False)
+        p.setdefault("enableIPForwarding", False)
+        p.setdefault("disableTcpStateTracking", False)
+        p.setdefault("nicType", "Standard")
+        p.setdefault("hostedWorkloads", [])
+        p.setdefault("tapConfigurations", [])
+        confs = inline_children(
+            rid, TYPE, "ipConfigurations", p_in.get("ipConfigurations"), doc["etag"]
+        )
+        if confs and not any(c["properties"].get("primary") for c in confs):
+            confs[0]["properties"]["primary"] = True
+        for c in confs:
+            c["properties"].setdefault("primary", False)
+        p["ipConfigurations"] = confs
+        doc["properties"] = p
+        own: dict[IPAddress, str] = {}
+        for c in confs:
+            cp = c["properties"]
+            old_c = find_child(old, "ipConfigurations", c["name"]) if old else None
+            assign_private(w, c, old_c, own, key(rid))
+            pip = ref_id(cp.get("publicIPAddress"))
+            if pip:
+                w.require(pip, c["id"])
+                cp["publicIPAddress"] = {"id": pip}
+            for field in ("loadBalancerBackendAddressPools", "loadBalancerInboundNatRules"):
+                if field in cp:
+                    ids = ref_ids(cp[field])
+                    for target in ids:
+                        w.require(target, c["id"])
+                    cp[field] = [{"id": i} for i in ids]
+        return doc
+
+    def refs(self, doc: dict[str, Any]) -> set[str]:
+        out = set()
+        for c in doc["properties"].get("ipConfigurations") or []:
+            cp = c["properties"]
+            targets = [ref_id(cp.get("subnet")), ref_id(cp.get("publicIPAddress"))]
+            for field in _REF_LISTS:
+                targets.extend(ref_ids(cp.get(field)))
+            for t in targets:
+                if t and (k := parent_key(t)):
+                    out.add(k)
+        nsg = ref_id(doc["properties"].get("networkSecurityGroup"))
+        if nsg and (k := parent_key(nsg)):
+            out.add(k)
+        return out
+
+    def backrefs(self, doc: dict[str, Any], w: WriteCtx) -> None:
+        p = doc["properties"]
+        p.pop("virtualMachine", None)
+        p.pop("macAddress", None)
+        p.pop("primary", None)
+        for vm in w.referrers(key(doc["id"])):
+            if not vm.get("type", "").lower().endswith("virtualmachines"):
+                continue
+            p["virtualMachine"] = {"id": vm["id"]}
+            digest = hashlib.sha256(key(doc["id"]).encode()).hexdigest()[:6].upper()
+            p["macAddress"] = "00-22-48-" + "-".join(digest[i : i + 2] for i in (0, 2, 4))
+            nics = (vm.get("properties") or {}).get("networkProfile", {}).get(
+                "networkInterfaces"
+            ) or []
+            for n in nics:
+                if key(n.get("id", "")) == key(doc["id"]):
+                    p["primary"] = bool((n.get("properties") or {}).get("primary", len(nics) == 1))

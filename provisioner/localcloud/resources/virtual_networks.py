@@ -1,0 +1,75 @@
+"""Virtual networks and their inline subnets (subnets may also be written one at a time)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from provisioner.localcloud.errors import bad_request
+from provisioner.localcloud.ids import INLINE_CHILDREN, key
+from provisioner.localcloud.resources.base import (
+    Handler,
+    WriteCtx,
+    find_child,
+    inline_children,
+    ref_id,
+    resource_guid,
+    top_level_shell,
+)
+
+TYPE = "Microsoft.Network/virtualNetworks"
+
+
+class VirtualNetworks(Handler):
+    type = TYPE
+    rules_check = "check_virtual_network_put"
+    children = INLINE_CHILDREN[TYPE.lower()]
+
+    def normalise(
+        self, body: dict[str, Any], rid: str, old: dict[str, Any] | None, w: WriteCtx
+    ) -> dict[str, Any]:
+        doc = top_level_shell(TYPE, body, rid, old)
+        p_in = body.get("properties") or {}
+        p = {k: v for k, v in p_in.items() if k not in ("subnets", "provisioningState")}
+        p["provisioningState"] = "Succeeded"
+        p["resourceGuid"] = resource_guid(old)
+        p.setdefault("addressSpace", {"addressPrefixes": []})
+        p.setdefault("virtualNetworkPeerings", [])
+        p.setdefault("enableDdosProtection", False)
+        subnets = inline_children(rid, TYPE, "subnets", p_in.get("subnets"), doc["etag"])
+        for s in subnets:
+            sp = s["properties"]
+            sp.pop("ipConfigurations", None)
+            sp.setdefault("delegations", [])
+            sp.setdefault("privateEndpointNetworkPolicies", "Disabled")
+            sp.setdefault("privateLinkServiceNetworkPolicies", "Enabled")
+        p["subnets"] = subnets
+        doc["properties"] = p
+        self._refuse_removing_used_subnets(doc, old)
+        return doc
+
+    @staticmethod
+    def _refuse_removing_used_subnets(doc: dict[str, Any], old: dict[str, Any] | None) -> None:
+        for s in ((old or {}).get("properties") or {}).get("subnets") or []:
+            users = (s.get("properties") or {}).get("ipConfigurations") or []
+            if users and find_child(doc, "subnets", s["name"]) is None:
+                raise bad_request(
+                    "InUseSubnetCannotBeDeleted",
+                    f"Subnet {s['name']} is in use by {users[0]['id']} and cannot be deleted. "
+                    "In order to delete the subnet, delete all the resources within the subnet. "
+                    "See aka.ms/deletesubnet.",
+                )
+
+    def backrefs(self, doc: dict[str, Any], w: WriteCtx) -> None:
+        subnets = doc["properties"].get("subnets") or []
+        for s in subnets:
+            s["properties"].pop("ipConfigurations", None)
+        by_key = {key(s["id"]): s for s in subnets}
+        for other in w.referrers(key(doc["id"])):
+            props = other.get("properties") or {}
+            for coll in ("ipConfigurations", "frontendIPConfigurations"):
+                for conf in props.get(coll) or []:
+                    target = ref_id((conf.get("properties") or {}).get("subnet"))
+                    if target and key(target) in by_key:
+                        by_key[key(target)]["properties"].setdefault("ipConfigurations", []).append(
+                            {"id": conf["id"]}
+                        )

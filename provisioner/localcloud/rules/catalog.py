@@ -1,0 +1,299 @@
+"""Every error code the local cloud's rules can raise, with Azure's message template.
+
+Kept in one table so the documentation of what the fake enforces (code, status, whether the code
+and message were seen in real Azure traffic, and where) is generated from the code that raises it.
+Codes starting with ``LocalCloud`` are invented: no public record of Azure's own code was found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .violation import RuleViolation
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """One refusal: Azure's code, HTTP status, message template and provenance."""
+
+    code: str
+    template: str
+    verified: bool
+    source: str
+    status: int = 400
+
+    def violation(self, **fields: object) -> RuleViolation:
+        """Build the exception with the template filled in and ``details: []``."""
+        return RuleViolation(self.status, self.code, self.template.format(**fields), [])
+
+
+_REF = (
+    "Resource {missing} referenced by resource {referrer} was not found. Please make sure that "
+    "the referenced resource exists, and that both resources are in the same region."
+)
+
+INVALID_RESOURCE_REFERENCE = ErrorCode(
+    "InvalidResourceReference", _REF, True, "Azure/bicep-types-az#1403, pulumi-azure-native#3601"
+)
+INVALID_REQUEST_FORMAT = ErrorCode(
+    "InvalidRequestFormat",
+    "Cannot parse the request.",
+    True,
+    "Azure/azure-rest-api-specs#10104 (code and message; detail shape inferred)",
+)
+LB_WITHOUT_FRONTEND = ErrorCode(
+    "LoadBalancerWithoutFrontendIPCantHaveChildResources",
+    "Load balancer {lb} does not have any frontend IP configuration, so it cannot have child "
+    "resources such as backend address pools, probes, load balancing rules, inbound NAT rules "
+    "or outbound rules.",
+    True,
+    "azure-docs load-balancer-common-deployment-errors (code); message inferred",
+)
+FRONTEND_BOTH = ErrorCode(
+    "FrontendIPConfigHasBothSubnetAndPublicIP",
+    "Frontend IP Configuration {frontend} must not reference both a Subnet and a Public IP "
+    "Address.",
+    True,
+    "hashicorp/terraform-provider-azurerm#1622",
+)
+FRONTEND_NEITHER = ErrorCode(
+    "FrontendIPConfigHasNoSubnetOrPublicIP",
+    "Frontend IP Configuration {frontend} must reference either a Subnet or a Public IP Address.",
+    True,
+    "ernestio/ernest#480",
+)
+FRONTEND_KINDS_MIXED = ErrorCode(
+    "LocalCloudLoadBalancerFrontendTypesMixed",
+    "Load balancer {lb} cannot have both public frontend IP configuration {public} and private "
+    "frontend IP configuration {private}.",
+    False,
+    "invented; rule from cloud-provider-azure (a load balancer is public or internal)",
+)
+SKU_MISMATCH = ErrorCode(
+    "PublicIPAndLBSkuDoNotMatch",
+    "{lb_sku} sku load balancer {lb} cannot reference {pip_sku} sku publicIP {pip}.",
+    True,
+    "Azure/terraform-azurerm-loadbalancer#32, service-fabric-scripts#51",
+)
+PIP_IN_USE = ErrorCode(
+    "PublicIPAddressInUse",
+    "Resource {referrer} is referencing public IP address {pip} that is already allocated to "
+    "resource {owner}.",
+    True,
+    "gardener/gardener-extension-provider-azure#757, #759",
+)
+PIP_REFERENCED_TWICE = ErrorCode(
+    "PublicIPReferencedByMultipleIPConfigs",
+    "Public ip address {pip} is referenced by multiple ipconfigs in resource {resource}.",
+    True,
+    "kubernetes-sigs/cloud-provider-azure#4243",
+)
+INVALID_PORT = ErrorCode(
+    "LocalCloudInvalidRulePort",
+    "{port_name} {port} of rule {rule} is not valid: it must be between {low} and {high}, and 0 "
+    "only for a high availability ports rule (protocol All, frontend and backend port 0).",
+    False,
+    "invented; ranges from azure-mgmt-network model docs",
+)
+INVALID_IDLE_TIMEOUT = ErrorCode(
+    "LocalCloudInvalidIdleTimeout",
+    "Idle timeout {value} of {rule} is not valid: it must be between 4 and 100 minutes.",
+    False,
+    "invented; range from azure-mgmt-network model docs",
+)
+DUPLICATE_FRONTEND = ErrorCode(
+    "LocalCloudRulesUseSameFrontendIPProtocolAndPort",
+    "Rules {rule1} and {rule2} use the same frontend IP configuration {frontend}, protocol "
+    "{protocol} and frontend port {port}; port numbers for each rule must be unique within the "
+    "load balancer.",
+    False,
+    "invented; rule from the LoadBalancingRule.frontendPort API doc and load-balancer-multivip",
+)
+SAME_BACKEND_POOL = ErrorCode(
+    "RulesUseSameBackendPortProtocolAndPool",
+    "Load balancing rules {rule1} and {rule2} with floating IP disabled use the same protocol "
+    "{protocol} and backend port {port}, and must not be used with the same backend address pool "
+    "{pool}.",
+    True,
+    "MicrosoftDocs/azure-docs#117762, #94673, azure-quickstart-templates#2014",
+)
+SAME_BACKEND_POOL_FLOATING = ErrorCode(
+    "RulesUseSameBackendPortProtocolAndPoolAndFrontendIPWithFloatingIPEnabled",
+    "Load balancing rules {rule1} and {rule2} with floating IP enabled use the same protocol "
+    "{protocol} and backend port {port} and frontend IP {frontend}, and must not be used with the "
+    "same backend address pool {pool}.",
+    True,
+    "kubernetes-sigs/cloud-provider-azure#521",
+)
+SAME_BACKEND_IPCONFIG = ErrorCode(
+    "RulesUseSameBackendPortProtocolAndIPConfig",
+    "Load balancer rules {rule1} and {rule2} with floating IP {floating} use the same backend "
+    "port {port} and protocol {protocol}, and must not be used with the same backend IP "
+    "{ipconfig}.",
+    True,
+    "hashicorp/terraform-provider-azurerm#84, #273, hashicorp/terraform#14253",
+)
+SAME_LB_TYPE_BACKEND_IPCONFIG = ErrorCode(
+    "RulesOfSameLoadBalancerTypeUseSameBackendPortProtocolAndIPConfig",
+    "Load balancer rules {rule1} and {rule2} belong to load balancers of the same type and use "
+    "the same backend port {port} and protocol {protocol}, and must not be used with the same "
+    "backend IP {ipconfig}.",
+    True,
+    "hashicorp/terraform#15923, azure-powershell#2042, load-balancer-common-deployment-errors "
+    "(code); current message wording inferred",
+)
+HA_PORTS_NOT_STANDARD_INTERNAL = ErrorCode(
+    "LocalCloudHaPortsRuleRequiresStandardInternalLoadBalancer",
+    "Load balancing rule {rule} is a high availability ports rule (protocol All, ports 0), which "
+    "is only supported on Standard internal load balancers; load balancer {lb} is {kind}.",
+    False,
+    "invented; rule from load-balancer-ha-ports-overview",
+)
+HA_PORTS_MIXED_ON_POOL = ErrorCode(
+    "LocalCloudHaPortsAndOtherRulesOnSamePool",
+    "High availability ports rule {ha_rule} and rule {other_rule} must not be used with the same "
+    "backend address pool {pool}.",
+    False,
+    "invented; rule from load-balancer-ha-ports-overview limitations",
+)
+HA_PORTS_TWICE_ON_FRONTEND = ErrorCode(
+    "LocalCloudMoreThanOneHaPortsRuleOnFrontend",
+    "High availability ports rules {rule1} and {rule2} use the same frontend IP configuration "
+    "{frontend}; a frontend can have one high availability ports rule.",
+    False,
+    "invented; limit from the load balancer limits table and load-balancer-ha-ports-overview",
+)
+HA_PORTS_NOT_EXCLUSIVE = ErrorCode(
+    "LocalCloudHaPortsRuleWithFloatingIPDisabledMustBeOnlyRule",
+    "High availability ports rule {ha_rule} with floating IP disabled reaches backend IP "
+    "{ipconfig}, which must then have no other rule, but rule {other_rule} also reaches it.",
+    False,
+    "invented; rule from load-balancer-ha-ports-overview limitations",
+)
+IPV6_FLOATING_INTERNAL = ErrorCode(
+    "LocalCloudFloatingIPNotSupportedForIPv6OnInternalLoadBalancer",
+    "Load balancing rule {rule} enables floating IP on IPv6 frontend {frontend} of internal load "
+    "balancer {lb}; floating IP for IPv6 does not work on internal load balancers.",
+    False,
+    "invented; rule from load-balancer-floating-ip (Azure documents it as not working)",
+)
+FLOATING_ON_SECONDARY = ErrorCode(
+    "LocalCloudFloatingIPNotSupportedOnSecondaryIPConfig",
+    "Rule {rule} with floating IP enabled reaches IP configuration {ipconfig}, which is not the "
+    "primary IP configuration of its network interface; floating IP is only supported on primary "
+    "IP configurations.",
+    False,
+    "invented; rule from load-balancer-multivip-overview and load-balancer-floating-ip",
+)
+FRONTEND_LIMIT = ErrorCode(
+    "LoadBalancerFrontendIPConfigurationCountLimitReached",
+    "A load balancer cannot have more than {limit} FrontendIPConfigurations.",
+    True,
+    "Azure/acs-engine#447, colemickens/azure-kubernetes-status#6",
+)
+RULE_LIMIT = ErrorCode(
+    "LocalCloudLoadBalancerRuleCountLimitReached",
+    "Load balancer {lb} cannot have more than {limit} load balancing and inbound NAT rules "
+    "combined; it has {count}.",
+    False,
+    "invented; limit from the load balancer limits table (1,500 Standard, 250 Basic)",
+)
+OUTBOUND_RULE_LIMIT = ErrorCode(
+    "LocalCloudOutboundRuleCountLimitReached",
+    "Load balancer {lb} cannot have more than {limit} outbound rules; it has {count}.",
+    False,
+    "invented; limit from the load balancer limits table (600)",
+)
+NIC_RULE_LIMIT = ErrorCode(
+    "LoadBalancerRuleCountLimitReachedForNic",
+    "IpConfiguration {ipconfig} cannot have more than {limit} NAT or load balancing rules "
+    "combined.",
+    True,
+    "load-balancer-common-deployment-errors (code), MicrosoftDocs/azure-docs#47423 (message)",
+)
+STANDARD_PIP_STATIC = ErrorCode(
+    "StandardSkuPublicIPAddressesMustBeStatic",
+    "Standard sku publicIp {pip} must have AllocationMethod set to Static.",
+    True,
+    "MicrosoftDocs/azure-docs#42889, pulumi-azure-native#1597",
+)
+BASIC_IPV6_STATIC = ErrorCode(
+    "CannotSpecifyPublicIpAllocationMethodAsStaticForIpV6PublicIp",
+    "Cannot specify public ip allocation method as Static for IPv6 public ip {pip}.",
+    True,
+    "hashicorp/terraform-provider-azurerm#14762 (code); message inferred",
+)
+SUBNET_INVALID = ErrorCode(
+    "NetcfgInvalidSubnet",
+    "Subnet '{subnet}' is not valid in virtual network '{vnet}'.",
+    True,
+    "Azure/azure-cli#28097",
+)
+SUBNET_OUTSIDE_VNET = ErrorCode(
+    "NetcfgSubnetRangeOutsideVnet",
+    "Subnet '{subnet}' is not valid because its IP address range is outside the IP address range "
+    "of virtual network '{vnet}'.",
+    True,
+    "MicrosoftDocs/azure-docs#123869",
+)
+SUBNETS_OVERLAP = ErrorCode(
+    "NetcfgSubnetRangesOverlap",
+    "Subnet '{subnet}' is not valid because its IP address range overlaps with that of an "
+    "existing subnet in virtual network '{vnet}'.",
+    True,
+    "MicrosoftDocs/azure-docs#123869",
+)
+SUBNET_IN_USE = ErrorCode(
+    "InUseSubnetCannotBeDeleted",
+    "Subnet {subnet} is in use by {ipconfig} and cannot be deleted. In order to delete the "
+    "subnet, delete all the resources within the subnet. See aka.ms/deletesubnet.",
+    True,
+    "Azure-Samples/jmeter-aci-terraform#69, cluster-api-provider-azure#172, "
+    "terraform-provider-azurerm#688",
+)
+IP_NOT_IN_SUBNET = ErrorCode(
+    "PrivateIPAddressNotInSubnet",
+    "Private static IP address {ip} does not belong to the range of subnet prefix {prefix}.",
+    True,
+    "ARM common deployment errors table (code); message seen in several public lab write-ups",
+)
+IP_RESERVED = ErrorCode(
+    "PrivateIPAddressInReservedRange",
+    "Private static IP address {ip} falls within reserved IP range of subnet prefix {prefix}.",
+    True,
+    "ARM common deployment errors table (code); message from a public Application Gateway log",
+)
+IP_ALLOCATED = ErrorCode(
+    "PrivateIPAddressIsAllocated",
+    "IP configuration {ipconfig} is using the private IP address {ip} which is already allocated "
+    "to resource {owner}.",
+    True,
+    "azure-docs private endpoint troubleshooting (current); older service: PrivateIPAddressInUse "
+    "(cloudfoundry/bosh-azure-cpi-release#121)",
+)
+NIC_IN_USE = ErrorCode(
+    "NicInUse",
+    "Network Interface {nic} is used by existing resource {vm}. In order to delete the network "
+    "interface, it must be dissociated from the resource. To learn more, see aka.ms/deletenic.",
+    True,
+    "pulumi/pulumi-azure#441 (on VM PUT), terraform-provider-azurerm#8105 (on NIC DELETE)",
+)
+PIP_CANNOT_BE_DELETED = ErrorCode(
+    "PublicIPAddressCannotBeDeleted",
+    "Public IP address {pip} can not be deleted since it is still allocated to resource {owner}. "
+    "In order to delete the public IP, disassociate/detach the Public IP address from the "
+    "resource.  To learn how to do this, see aka.ms/deletepublicip.",
+    True,
+    "oap-project/cloudtik#158, terraform-provider-azurerm#2566",
+)
+LB_IN_USE = ErrorCode(
+    "InUseLoadBalancerCannotBeDeleted",
+    "Load balancer {lb} is in use by {ipconfig} and cannot be deleted. In order to delete the "
+    "load balancer, remove the references to its backend address pools and inbound NAT rules.",
+    True,
+    "Microsoft support article on deleting load balancers (code); message inferred",
+)
+
+ALL_CODES: tuple[ErrorCode, ...] = tuple(
+    value for value in globals().values() if isinstance(value, ErrorCode)
+)

@@ -1,0 +1,75 @@
+"""Checks on a network interface PUT: references, addresses, public IPs and backend flows.
+
+Joining a pool or NAT rule happens on the NIC, so this is where Azure reports the rule clashes
+that involve a backend IP configuration (azure-reference §1.1).
+"""
+
+from __future__ import annotations
+
+from . import catalog
+from .addressing import check_static_ip
+from .backend import LoadBalancerIndex, check_nic
+from .ids import key, parent
+from .model import IPConfig, parse_ipconfigs, parse_load_balancer
+from .usage import build_usage
+
+
+def check(doc: dict, lookup) -> None:
+    """Raise the first violation Azure would report for this NIC document."""
+    ipconfigs = parse_ipconfigs(doc)
+    cache: dict[str, LoadBalancerIndex | None] = {}
+
+    def index_of(lb_id: str) -> LoadBalancerIndex | None:
+        k = key(lb_id)
+        if k not in cache:
+            stored = lookup.get(lb_id)
+            cache[k] = LoadBalancerIndex(parse_load_balancer(stored)) if stored else None
+        return cache[k]
+
+    for ipconfig in ipconfigs:
+        _check_references(ipconfig, lookup, index_of)
+    _check_addresses(doc, ipconfigs, lookup)
+    check_nic(ipconfigs, index_of)
+
+
+def _check_references(ipconfig: IPConfig, lookup, index_of) -> None:
+    for target in (ipconfig.subnet, ipconfig.public_ip):
+        if target and lookup.get(target) is None:
+            raise _missing(target, ipconfig)
+    for pool in ipconfig.pools:
+        index = index_of(parent(pool))
+        if index is None or key(pool) not in index.pool_ids:
+            raise _missing(pool, ipconfig)
+    for nat in ipconfig.nat_rules:
+        index = index_of(parent(nat))
+        if index is None or key(nat) not in index.nat_by_id:
+            raise _missing(nat, ipconfig)
+
+
+def _missing(target: str, ipconfig: IPConfig):
+    return catalog.INVALID_RESOURCE_REFERENCE.violation(missing=target, referrer=ipconfig.id)
+
+
+def _check_addresses(doc: dict, ipconfigs: list[IPConfig], lookup) -> None:
+    """Public IPs used once; static private IPs valid and not taken (also within this NIC)."""
+    if not any(ic.public_ip or (ic.static and ic.private_ip) for ic in ipconfigs):
+        return
+    usage = build_usage(lookup, doc.get("id"))
+    seen_pips: set[str] = set()
+    taken: dict[tuple[str, str], str] = {}
+    for ic in ipconfigs:
+        if ic.public_ip:
+            if key(ic.public_ip) in seen_pips:
+                raise catalog.PIP_REFERENCED_TWICE.violation(pip=ic.public_ip, resource=ic.nic)
+            seen_pips.add(key(ic.public_ip))
+            owner = usage.public_ips.get(key(ic.public_ip))
+            if owner:
+                raise catalog.PIP_IN_USE.violation(referrer=ic.id, pip=ic.public_ip, owner=owner)
+        if ic.static and ic.private_ip and ic.subnet:
+            check_static_ip(ic.id, ic.private_ip, ic.subnet, lookup.get(ic.subnet), usage)
+            slot = (key(ic.subnet), ic.private_ip)
+            if slot in taken:
+                raise catalog.IP_ALLOCATED.violation(
+                    ipconfig=ic.id, ip=ic.private_ip, owner=taken[slot]
+                )
+            taken[slot] = ic.id

@@ -1,0 +1,90 @@
+"""The safety rules, decided on plain data: what cleanup may delete and what it must leave."""
+
+from provisioner.envs.discovery import FoundResource, group_environments
+from provisioner.envs.ownership import owner_of, plan_deletion
+
+SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
+OURS = {"provisioner-env": "pr-1", "provisioner-managed": "true", "provisioner-blueprint": "d"}
+
+
+def rid(rg, rtype, name):
+    return f"{SUB}/resourceGroups/{rg}/providers/{rtype}/{name}"
+
+
+def res(rg, rtype, name, tags=OURS):
+    return FoundResource(rid(rg, rtype, name), name, rtype, rg, dict(tags))
+
+
+def group(name, tags=OURS):
+    return FoundResource(
+        f"{SUB}/resourceGroups/{name}", name, "Microsoft.Resources/resourceGroups", name, dict(tags)
+    )
+
+
+RG = group("rg-pr-1")
+VNET = res("rg-pr-1", "Microsoft.Network/virtualNetworks", "vnet")
+PIP = res("rg-pr-1", "Microsoft.Network/publicIPAddresses", "pip")
+LB = res("rg-pr-1", "Microsoft.Network/loadBalancers", "lb")
+NIC = res("rg-pr-1", "Microsoft.Network/networkInterfaces", "nic")
+VM = res("rg-pr-1", "Microsoft.Compute/virtualMachines", "vm")
+ENV = group_environments([RG, VNET, PIP, LB, NIC, VM])[0]
+
+
+def test_a_group_holding_only_our_resources_goes_whole():
+    plan = plan_deletion(ENV, {"rg-pr-1": [VNET, PIP, LB, NIC, VM]}, {})
+    assert plan.whole_groups == ("rg-pr-1",)
+    assert plan.one_by_one == () and plan.left == ()
+
+
+def test_a_group_with_someone_elses_resource_is_kept_and_ours_go_one_by_one_dependents_first():
+    stranger = res("rg-pr-1", "Microsoft.Network/publicIPAddresses", "their-pip", {"team": "x"})
+    plan = plan_deletion(ENV, {"rg-pr-1": [VNET, PIP, LB, NIC, VM, stranger]}, {})
+    assert plan.whole_groups == ()
+    assert [r.name for r in plan.one_by_one] == ["vm", "nic", "lb", "pip", "vnet"]
+    assert [x.id for x in plan.left] == [RG.id]
+    assert "does not own" in plan.left[0].reason and "their-pip" in plan.left[0].reason
+
+
+def test_our_nic_on_someone_elses_vm_is_left_and_so_is_the_vnet_it_sits_in():
+    their_vm = rid("rg-other", "Microsoft.Compute/virtualMachines", "their-vm")
+    usage = {
+        NIC.id.lower(): [their_vm],
+        VNET.id.lower(): [NIC.id + "/ipConfigurations/ipconfig1"],
+    }
+    plan = plan_deletion(ENV, {"rg-pr-1": [VNET, PIP, LB, NIC, VM]}, usage)
+    left = {x.id: x.reason for x in plan.left}
+    assert "their-vm" in left[NIC.id] and "not in this environment" in left[NIC.id]
+    assert "which is left" in left[VNET.id]
+    assert RG.id in left  # the group cannot go whole with a pinned NIC inside
+    assert [r.name for r in plan.one_by_one] == ["vm", "lb", "pip"]
+
+
+def test_our_public_ip_on_someone_elses_load_balancer_is_left():
+    their_fe = rid("rg-other", "Microsoft.Network/loadBalancers", "their-lb") + (
+        "/frontendIPConfigurations/fe"
+    )
+    plan = plan_deletion(ENV, {"rg-pr-1": [VNET, PIP, LB, NIC, VM]}, {PIP.id.lower(): [their_fe]})
+    assert [x.id for x in plan.left][0] == PIP.id
+    assert PIP not in plan.one_by_one
+
+
+def test_links_between_our_own_resources_pin_nothing():
+    usage = {
+        PIP.id.lower(): [LB.id + "/frontendIPConfigurations/fe"],
+        NIC.id.lower(): [VM.id],
+        LB.id.lower(): [NIC.id + "/ipConfigurations/ipconfig1"],
+    }
+    plan = plan_deletion(ENV, {"rg-pr-1": [VNET, PIP, LB, NIC, VM]}, usage)
+    assert plan.whole_groups == ("rg-pr-1",) and plan.left == ()
+
+
+def test_a_group_we_did_not_create_is_never_deleted():
+    env = group_environments([PIP, LB])[0]  # their group carries no tags of ours
+    plan = plan_deletion(env, {}, {})
+    assert plan.whole_groups == ()
+    assert [r.name for r in plan.one_by_one] == ["lb", "pip"]
+
+
+def test_child_ids_resolve_to_their_top_level_resource():
+    assert owner_of(LB.id + "/frontendIPConfigurations/fe") == LB.id.lower()
+    assert owner_of(NIC.id + "/ipConfigurations/ipconfig1") == NIC.id.lower()
