@@ -58,7 +58,7 @@ def _address(value: str) -> str:
 
 
 class Subnet(Strict):
-    """A subnet of the blueprint's virtual network. The short form ``name: 10.0.1.0/24`` works too."""
+    """A subnet of the virtual network. The short form ``name: 10.0.1.0/24`` works too."""
 
     prefix: str = Field(description="IPv4 prefix, e.g. 10.0.1.0/24")
     ipv6_prefix: str | None = Field(

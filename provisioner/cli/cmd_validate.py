@@ -62,8 +62,6 @@ def check_blueprint(path: str | Path) -> ValidationReport:
     )
     try:
         state: DesiredState | None = compile_blueprint(loaded.blueprint, context)
-    except NotImplementedError:  # TODO(lead): remove when compiler lands
-        state = None
     except BlueprintInvalid as exc:
         return _report(
             file, loaded.digest, [*findings, *attach_locations(exc.findings, loaded.source)]

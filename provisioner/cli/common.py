@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any, NoReturn
 
 from rich.console import Console
+from rich.markup import escape
 
 from provisioner.errors import BlueprintInvalid, Finding, ProvisionerError
 
@@ -47,13 +48,17 @@ def finding_as_dict(f: Finding) -> dict[str, Any]:
 def render_finding(f: Finding, console: Console = err_console) -> None:
     where = str(f.location) if f.location else "?"
     style = "red" if f.severity == "error" else "yellow"
-    console.print(f"[{style}]{f.severity}[/{style}] {where}: [bold]{f.code}[/bold]: {f.message}")
+    console.print(
+        f"[{style}]{f.severity}[/{style}] {escape(where)}: "
+        f"[bold]{escape(f.code)}[/bold]: {escape(f.message)}",
+        soft_wrap=True,
+    )
     if f.field:
-        console.print(f"    field: {f.field}")
+        console.print(f"    field: {escape(f.field)}", soft_wrap=True)
     for loc in f.related_locations:
-        console.print(f"    see also: {loc}")
+        console.print(f"    see also: {escape(str(loc))}", soft_wrap=True)
     if f.hint:
-        console.print(f"    hint: {f.hint}")
+        console.print(f"    hint: {escape(f.hint)}", soft_wrap=True)
 
 
 def fail(exc: ProvisionerError, output: OutputFormat = OutputFormat.text) -> NoReturn:
@@ -68,5 +73,5 @@ def fail(exc: ProvisionerError, output: OutputFormat = OutputFormat.text) -> NoR
         if isinstance(exc, BlueprintInvalid):
             for f in exc.findings:
                 render_finding(f)
-        err_console.print(f"[red]error:[/red] {exc}")
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
     raise SystemExit(exc.exit_code)

@@ -29,8 +29,9 @@ class Ownership(StrEnum):
     OWNED = "owned"
     #: Exists outside the environment (brownfield); read and referenced, never written or deleted.
     REFERENCED = "referenced"
-    #: Exists outside the environment, but the environment adds to it (an existing VM's NIC joins
-    #: pools): the executor merges its additions into the live resource, and ``down`` takes them out.
+    #: Exists outside the environment, but the environment adds to it (an existing VM's NIC
+    #: joins pools): the executor merges its additions into the live resource, and ``down``
+    #: takes them out.
     ADOPTED = "adopted"
 
 
@@ -95,6 +96,7 @@ class MappingRow:
     floating_ip: bool
     backends: tuple[str, ...]  # VM names in the rule's pool
     backend_ips: tuple[str, ...] = ()  # NIC IPs when known (after apply), same order as backends
+    ip_version: Literal["ipv4", "ipv6"] = "ipv4"
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class Tags:
     env: str
     digest: str
     expires: str | None  # ISO 8601 UTC, or None when no TTL
+    created: str | None = None  # ISO 8601 UTC of the environment's first ``up``; kept from live
 
     def as_dict(self) -> dict[str, str]:
         out = {
@@ -111,6 +114,8 @@ class Tags:
         }
         if self.expires:
             out["provisioner-expires"] = self.expires
+        if self.created:
+            out["provisioner-created"] = self.created
         return out
 
 
