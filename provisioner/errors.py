@@ -26,7 +26,8 @@ class Finding:
     """One problem in a blueprint: an error (exit 2) or a warning (shown, not fatal).
 
     ``code`` is Azure's own error code where Azure has one
-    (``RulesUseSameBackendPortProtocolAndPool``), else a loader code (``UnknownField``, ``InvalidValue``…). ``path`` is where in the document;
+    (``RulesUseSameBackendPortProtocolAndPool``), else a loader code (``UnknownField``,
+    ``InvalidValue``…). ``path`` is where in the document;
     ``related`` are the other places involved (the second conflicting rule, say).
     """
 
