@@ -24,7 +24,6 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _root() -> None:
     """Azure Load Balancer scenarios (multi-frontend, Floating IP) from YAML blueprints."""
