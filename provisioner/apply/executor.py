@@ -37,7 +37,13 @@ from provisioner.compile.desired import (
 )
 from provisioner.errors import ApplyFailed, SourceLocation
 from provisioner.plan.diff import body_of, plan_resource, primary_ipconfig
-from provisioner.plan.live import ENV_TAG, MANAGED_TAG, read_resource, resource_group_of
+from provisioner.plan.live import (
+    ENV_TAG,
+    MANAGED_TAG,
+    get_body,
+    read_resource,
+    resource_group_of,
+)
 from provisioner.plan.model import Action, Change, Plan
 
 #: How many times one load balancer PUT is re-planned after a 412 before giving up.
@@ -105,6 +111,8 @@ class Executor:
         self.outcomes: dict[str, Outcome] = {
             c.key: Outcome(c.key, str(c.kind), c.name, c.id, str(c.action)) for c in plan.changes
         }
+        #: Changes re-planned after the first pass wrote the resource (fresh ETag, maybe no-op).
+        self.replanned: dict[str, Change] = {}
 
     # -- retries -----------------------------------------------------------------------------
     def _call(self, key: str, action: str, fn: Callable[[], Any], **kw: Any) -> Any:
@@ -124,6 +132,8 @@ class Executor:
         started = time.monotonic()
         deletes = self.plan.by_action(Action.DELETE)
         self._delete_all([c for c in deletes if c.kind in EARLY_DELETE])
+        t_pools = time.monotonic()
+        self._leave_removed_pools()
         t_walk = time.monotonic()
         self._walk()
         t_late = time.monotonic()
@@ -131,7 +141,8 @@ class Executor:
         ended = time.monotonic()
         timings = {
             "total": ended - started,
-            "early_deletes": t_walk - started,
+            "early_deletes": t_pools - started,
+            "leave_pools": t_walk - t_pools,
             "graph_walk": t_late - t_walk,
             "late_deletes": ended - t_late,
         }
@@ -154,8 +165,11 @@ class Executor:
                     progressed = False
                     for key in [k for k, deps in waiting.items() if deps <= done]:
                         del waiting[key]
-                        change = self.plan.change(key)
-                        if change is None or change.action is Action.NOOP:
+                        change = self.replanned.get(key) or self.plan.change(key)
+                        if key in self.replanned and change.action is Action.NOOP:
+                            done.add(key)  # the first pass already wrote all it needed
+                            progressed = True
+                        elif change is None or change.action is Action.NOOP:
                             self._finish_noop(key)
                             done.add(key)
                             progressed = True
@@ -265,6 +279,108 @@ class Executor:
             body["properties"] = props
         return body
 
+    # -- first pass: NICs leave the pools the blueprint drops --------------------------------
+    def _removed_pools(self) -> dict[str, set[str]]:
+        """NIC id (lower) → ids (lower) of the pools it is in that are about to disappear.
+
+        A pool disappears when an updated load balancer no longer has it or the load balancer is
+        deleted. The members are read from the live pools themselves (Azure records every IP
+        configuration in a pool there), so adopted and owned NICs are found alike.
+        """
+        keep: set[str] = set()
+        for res in self.state.resources.values():
+            if res.kind is Kind.LOAD_BALANCER and res.ownership is Ownership.OWNED:
+                props = body_of(res).get("properties") or {}
+                for pool in props.get("backendAddressPools") or []:
+                    keep.add(f"{res.id}/backendAddressPools/{pool.get('name')}".lower())
+        removed: dict[str, set[str]] = {}
+        for change in self.plan.changes:
+            if change.kind is not Kind.LOAD_BALANCER:
+                continue
+            if change.action is Action.UPDATE:
+                live = self.live.get(change.key)
+            elif change.action is Action.DELETE:
+                live = get_body(
+                    self.target,
+                    Kind.LOAD_BALANCER,
+                    resource_group_of(change.id),
+                    change.name,
+                    self.read,
+                )
+            else:
+                continue
+            for pool in ((live or {}).get("properties") or {}).get("backendAddressPools") or []:
+                pool_id = str(pool.get("id", "")).lower()
+                if not pool_id or pool_id in keep:
+                    continue
+                for ref in (pool.get("properties") or {}).get("backendIPConfigurations") or []:
+                    nic = _nic_of(str(ref.get("id", "")))
+                    if nic:
+                        removed.setdefault(nic.lower(), set()).add(pool_id)
+        return removed
+
+    def _leave_removed_pools(self) -> None:
+        """Update the NICs in pools about to disappear before any load balancer changes.
+
+        Azure refuses a load balancer update (or delete) that removes a pool NICs still
+        reference, and the graph orders NICs *after* their load balancer; so this first pass takes
+        only the doomed pool references out of each such NIC, guarded by its ETag, and the walk
+        then applies everything else.
+        """
+        removed = self._removed_pools()
+        if not removed:
+            return
+        by_id = {}
+        for res in self.state.resources.values():
+            if res.kind is not Kind.NETWORK_INTERFACE:
+                continue
+            live_id = str((self.live.get(res.key) or {}).get("id") or res.id)
+            by_id[live_id.lower()] = res
+        for nic_id, pools in sorted(removed.items()):
+            res = by_id.get(nic_id)
+            key = (
+                res.key if res is not None else f"{Kind.NETWORK_INTERFACE}/{nic_id.split('/')[-1]}"
+            )
+            started = time.monotonic()
+            self.events(Event(key, "update", State.RUNNING, message="leaving removed pools"))
+            try:
+                final = self._call(key, "update", lambda n=nic_id, p=pools: self._strip(n, p))
+            except BaseException as exc:
+                self.events(Event(key, "update", State.FAILED, message=describe(exc)))
+                raise self._failure(key, exc, res.source if res else ()) from exc
+            seconds = time.monotonic() - started
+            self.events(Event(key, "update", State.DONE, seconds, "left removed pools"))
+            if res is None or final is None:
+                continue
+            self.live[res.key] = final
+            self.replanned[res.key] = plan_resource(res, final)
+            outcome = self.outcomes.get(res.key)
+            if outcome is not None:
+                outcome.action = str(Action.UPDATE)
+                outcome.seconds += seconds
+                outcome.state = State.DONE
+
+    def _strip(self, nic_id: str, pools: set[str]) -> dict[str, Any] | None:
+        """One NIC without references to ``pools`` (re-read each attempt, If-Match its ETag)."""
+        rg, name = resource_group_of(nic_id), nic_id.split("/")[-1]
+        nic = get_body(self.target, Kind.NETWORK_INTERFACE, rg, name, lambda fn: fn())
+        if nic is None:
+            return None
+        props = dict(nic.get("properties") or {})
+        configs = []
+        for cfg in props.get("ipConfigurations") or []:
+            cp = dict(cfg.get("properties") or {})
+            refs = cp.get("loadBalancerBackendAddressPools") or []
+            cp["loadBalancerBackendAddressPools"] = [
+                r for r in refs if str(r.get("id", "")).lower() not in pools
+            ]
+            configs.append({**cfg, "properties": cp})
+        props["ipConfigurations"] = configs
+        etag = nic.get("etag")
+        body = {k: v for k, v in nic.items() if k != "etag"}
+        body["properties"] = props
+        return operations.put(self.target, Kind.NETWORK_INTERFACE, rg, name, body, if_match=etag)
+
     # -- deletions ---------------------------------------------------------------------------
     def _delete_all(self, changes: list[Change]) -> None:
         order = (*EARLY_DELETE, *LATE_DELETE)
@@ -300,6 +416,15 @@ class Executor:
         if isinstance(exc, ApplyFailed | KeyboardInterrupt | SystemExit):
             return exc
         return ApplyFailed(error_code(exc), describe(exc), key, self.locate(source))
+
+
+def _nic_of(ip_configuration_id: str) -> str | None:
+    """``…/networkInterfaces/nic/ipConfigurations/x`` → ``…/networkInterfaces/nic``."""
+    parts = ip_configuration_id.split("/")
+    lowered = [p.lower() for p in parts]
+    if "networkinterfaces" not in lowered:
+        return None
+    return "/".join(parts[: lowered.index("networkinterfaces") + 2])
 
 
 def _adopted(resource: DesiredResource) -> bool:

@@ -6,37 +6,32 @@ benchmarks and ``cleanup`` drive the same code the commands do.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from provisioner.apply.durations import format_timestamp, parse_duration
 from provisioner.apply.events import EventSink, ignore
 from provisioner.apply.executor import ApplyReport, Executor
 from provisioner.apply.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry
 from provisioner.compile.compiler import CompileContext, compile_blueprint
-from provisioner.compile.desired import DesiredState
-from provisioner.errors import BlueprintInvalid, Finding, SourceLocation, UserInputError
-from provisioner.plan.live import environment_expiry
+from provisioner.compile.desired import DesiredState, Ownership
+from provisioner.errors import BlueprintInvalid, Finding, SourceLocation
+from provisioner.plan.live import CREATED_TAG, environment_tags
 from provisioner.plan.mapping import live_mapping
 from provisioner.plan.model import Plan
 from provisioner.plan.planner import make_plan
 
-_DURATION = re.compile(r"^([1-9][0-9]*)([mhd])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
-
-def parse_ttl(value: str) -> timedelta:
+def parse_ttl(value: str, option: str = "--ttl") -> timedelta:
     """``30m``, ``4h``, ``2d`` → a timedelta; anything else is a user error (exit 2)."""
-    match = _DURATION.match(value.strip())
-    if not match:
-        raise UserInputError(f"--ttl {value!r}: use a number and m, h or d, e.g. 30m, 4h, 2d")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    return parse_duration(value, option)
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_timestamp(moment)
 
 
 def resolve_expiry(
@@ -48,8 +43,35 @@ def resolve_expiry(
     if live_expiry:
         return live_expiry
     if default_ttl:
-        return iso(now + parse_ttl(default_ttl))
+        return iso(now + parse_ttl(default_ttl, "defaults.ttl"))
     return None
+
+
+def resolve_created(live_created: str | None, now: datetime) -> str:
+    """``provisioner-created``: the live value once the environment exists, else ``now``.
+
+    Written once and never moved, so ``cleanup --older-than`` measures the environment's age and
+    a second ``up`` finds nothing to change.
+    """
+    return live_created or iso(now)
+
+
+def with_created(state: DesiredState, created: str) -> DesiredState:
+    """``state`` with the ``provisioner-created`` tag on every resource the environment owns.
+
+    The compiler has no creation time to give (it is a pure function of the blueprint); the tag
+    is added here, to the state's tags and to each owned body's tags, before planning.
+    """
+    tags = replace(state.tags, created=created)
+    for res in state.resources.values():
+        if res.ownership is not Ownership.OWNED or res.body is None:
+            continue
+        body_tags = getattr(res.body, "tags", None)
+        if isinstance(body_tags, dict):
+            res.body.tags = {**body_tags, CREATED_TAG: created}
+        elif isinstance(res.body, dict) and isinstance(res.body.get("tags"), dict):
+            res.body["tags"] = {**res.body["tags"], CREATED_TAG: created}
+    return replace(state, tags=tags)
 
 
 @dataclass
@@ -92,14 +114,15 @@ def desired_state(
     now: datetime | None = None,
     policy: RetryPolicy = DEFAULT_POLICY,
 ) -> DesiredState:
-    """Compile for ``env`` on ``target``, keeping the live expiry unless ``ttl`` replaces it."""
+    """Compile for ``env`` on ``target``: the live expiry is kept unless ``ttl`` replaces it, the
+    live creation time is always kept (``now`` for a new environment)."""
+    now = now or datetime.now(UTC)
     default_ttl = getattr(getattr(loaded.blueprint, "defaults", None), "ttl", None)
-    live_expiry = None
-    if not ttl:
-        live_expiry = environment_expiry(target, env, _reader(target, policy))
-    expires = resolve_expiry(ttl, default_ttl, live_expiry, now or datetime.now(UTC))
+    live = environment_tags(target, env, _reader(target, policy))
+    expires = resolve_expiry(ttl, default_ttl, live.expires, now)
     ctx = CompileContext(env, target.subscription_id, loaded.digest, expires)
-    return compile_blueprint(loaded.blueprint, ctx)
+    state = compile_blueprint(loaded.blueprint, ctx)
+    return with_created(state, resolve_created(live.created, now))
 
 
 def _reader(target: Any, policy: RetryPolicy) -> Any:
@@ -134,3 +157,64 @@ def apply_plan(
     )
     report = executor.run()
     return report, live_mapping(state, report.live)
+
+
+# -- the guest step (provisioner.guest.step), imported lazily -----------------------------------
+#
+# ``up`` runs it after the infrastructure is applied, ``plan`` shows what it would do, ``down``
+# undoes it on brownfield VMs. The import is lazy so that the infrastructure commands stay usable
+# (and testable) without it; when it is absent every function here reports "no guest step".
+
+
+def _guest_step() -> Any | None:
+    try:
+        from provisioner.guest import step
+    except ImportError:
+        return None
+    return step
+
+
+def guest_available() -> bool:
+    """Whether the guest step is installed (``provisioner.guest.step`` importable)."""
+    return _guest_step() is not None
+
+
+def plan_guest(target: Any, state: DesiredState) -> list[Any] | None:
+    """What the guest step would do per VM (reads only); None without a guest step."""
+    step = _guest_step()
+    if step is None:
+        return None
+    return list(step.plan_guest(target, state))
+
+
+def run_guest(
+    target: Any,
+    state: DesiredState,
+    *,
+    mode: str = "apply",
+    only_vms: Collection[str] | None = None,
+    max_parallel: int = 16,
+    on_event: Callable[[str, str], None] | None = None,
+) -> Any | None:
+    """Run the guest step (``apply``/``check``/``remove``); None without a guest step.
+
+    VMs whose ``provisioner-guest`` tag already equals the desired configuration digest are left
+    alone by the step itself, so a second ``up`` still writes nothing. It also runs when the
+    blueprint has no guest requirement any more: a VM still tagged gets the removal script.
+    """
+    step = _guest_step()
+    if step is None:
+        return None
+    return step.run_guest_step(
+        target,
+        state,
+        mode=mode,
+        max_parallel=max_parallel,
+        only_vms=only_vms,
+        on_event=on_event,
+    )
+
+
+def pending_guest(items: list[Any] | None) -> list[Any]:
+    """The guest plan items that are work to do (``configure`` or ``remove``)."""
+    return [i for i in items or [] if getattr(i, "action", "noop") != "noop"]

@@ -1,41 +1,25 @@
-"""What environments a target holds, and the state of one: found by tags, never by guesswork."""
+"""The state of one environment: found by its tags, never by guesswork.
+
+Listing every environment is ``provisioner.envs.listing`` (it shares discovery and the expiry
+decision with ``cleanup``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from provisioner.apply.retry import call_with_retry
 from provisioner.compile.desired import MappingRow
 from provisioner.plan.live import (
+    CREATED_TAG,
     DIGEST_TAG,
-    ENV_TAG,
     EXPIRES_TAG,
-    MANAGED_TAG,
     LiveResource,
     list_tagged,
 )
 from provisioner.plan.live_table import mapping_from_live
 from provisioner.plan.mapping import mapping_as_dict
-
-
-@dataclass
-class EnvironmentSummary:
-    env: str
-    digest: str | None
-    expires: str | None
-    resources: int
-    expired: bool
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "env": self.env,
-            "digest": self.digest,
-            "expires": self.expires,
-            "resources": self.resources,
-            "expired": self.expired,
-        }
 
 
 @dataclass
@@ -47,9 +31,13 @@ class EnvironmentStatus:
     changes: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
+        created = sorted(c for r in self.resources if (c := r.tags.get(CREATED_TAG)))
+        expires = sorted(e for r in self.resources if (e := r.tags.get(EXPIRES_TAG)))
         return {
             "env": self.env,
             "exists": bool(self.resources),
+            "created": created[0] if created else None,
+            "expires": expires[-1] if expires else None,
             "resources": [
                 {
                     "type": r.type,
@@ -58,6 +46,7 @@ class EnvironmentStatus:
                     "id": r.id,
                     "digest": r.tags.get(DIGEST_TAG),
                     "expires": r.tags.get(EXPIRES_TAG),
+                    "created": r.tags.get(CREATED_TAG),
                 }
                 for r in self.resources
             ],
@@ -65,48 +54,6 @@ class EnvironmentStatus:
             "changes": self.changes,
             "mapping": [mapping_as_dict(r) for r in self.mapping],
         }
-
-
-def _expired(expires: str | None, now: datetime) -> bool:
-    if not expires:
-        return False
-    try:
-        moment = datetime.fromisoformat(expires.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return moment <= now
-
-
-def list_environments(target: Any, now: datetime | None = None) -> list[EnvironmentSummary]:
-    """Every environment with at least one managed resource in the target."""
-    now = now or datetime.now(UTC)
-    flt = f"tagName eq '{MANAGED_TAG}' and tagValue eq 'true'"
-
-    def call(fn: Any) -> Any:
-        return call_with_retry(fn, sleep=target.sleep)
-
-    items = call(lambda: list(target.resources.resource_groups.list(filter=flt)))
-    items += call(lambda: list(target.resources.resources.list(filter=flt)))
-    by_env: dict[str, list[dict[str, str]]] = {}
-    for item in items:
-        tags = dict(item.tags or {})
-        if tags.get(MANAGED_TAG) == "true" and tags.get(ENV_TAG):
-            by_env.setdefault(tags[ENV_TAG], []).append(tags)
-    out = []
-    for env, tag_sets in sorted(by_env.items()):
-        digests = sorted({t.get(DIGEST_TAG, "") for t in tag_sets} - {""})
-        expiries = sorted({t.get(EXPIRES_TAG, "") for t in tag_sets} - {""})
-        expires = expiries[0] if expiries else None
-        out.append(
-            EnvironmentSummary(
-                env=env,
-                digest=",".join(digests) or None,
-                expires=expires,
-                resources=len(tag_sets),
-                expired=_expired(expires, now),
-            )
-        )
-    return out
 
 
 def environment_status(target: Any, env: str, loaded: Any = None) -> EnvironmentStatus:

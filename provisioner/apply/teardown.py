@@ -5,16 +5,21 @@ without both is ever deleted. The fast path deletes the environment's resource g
 but only when the environment created it (the group carries our tags) and the group holds nothing
 else. Otherwise resources go one by one, dependents first (VMs → NICs → load balancers → public
 IPs → VNet → group), retrying the ordering conflicts Azure reports while a dependent is still
-going away. NICs of other owners that joined our pools (brownfield) are detached first, or the
-load balancer could not be deleted. ``provision cleanup`` calls :func:`destroy_environment` for
-many environments at once, so it keeps no state outside its arguments.
+going away. Adopted NICs (brownfield VMs a blueprint joined to our pools) are detached first, or
+the load balancer could not be deleted. What must stay (``keep``: the ownership analysis of
+``provisioner.envs.ownership`` found something outside the environment using it) is skipped with
+everything it uses, and reported. ``down`` and ``cleanup`` both reach this function through
+``provisioner.envs.destroy``, so there is one deletion path; it keeps no state outside its
+arguments.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
@@ -30,7 +35,14 @@ from provisioner.apply.retry import (
     error_codes,
 )
 from provisioner.compile.desired import Kind
-from provisioner.plan.live import LiveResource, is_owned, list_tagged
+from provisioner.plan.live import (
+    KIND_OF_TYPE,
+    LiveResource,
+    get_body,
+    is_owned,
+    list_tagged,
+    resource_group_of,
+)
 from provisioner.plan.planner import DELETE_ORDER
 
 #: Codes Azure gives while something that uses a resource is still being deleted.
@@ -78,10 +90,12 @@ class TeardownReport:
     left: list[Leftover] = field(default_factory=list)
     resource_groups_deleted: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: ``down`` with a blueprint: the guest removal on brownfield VMs (a ``GuestStepReport``).
+    guest: Any = None
 
     @property
     def ok(self) -> bool:
-        return not self.left
+        return not self.left and (self.guest is None or bool(self.guest.ok))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +104,7 @@ class TeardownReport:
             "deleted": list(self.deleted),
             "resource_groups_deleted": list(self.resource_groups_deleted),
             "left": [x.as_dict() for x in self.left],
+            "guest": self.guest.as_dict() if self.guest is not None else None,
             "seconds": round(self.seconds, 3),
         }
 
@@ -98,22 +113,43 @@ def destroy_environment(
     target: Any,
     env: str,
     *,
+    keep: Mapping[str, str] = MappingProxyType({}),
+    owned: Sequence[LiveResource] | None = None,
+    adopted_nics: Collection[str] = (),
     max_parallel: int = 8,
     events: EventSink = ignore,
     policy: RetryPolicy = DEFAULT_POLICY,
 ) -> TeardownReport:
-    """Delete every resource ``env`` owns in ``target``; report what remains and why."""
+    """Delete every resource ``env`` owns in ``target``; report what remains and why.
+
+    ``keep`` (id → reason) names resources that must stay (the ownership analysis found
+    something outside the environment using them): they, and everything they use in turn, are
+    skipped and reported, and a group holding one is never deleted whole. ``owned`` is the
+    environment's resources when the caller already listed them (cleanup lists the subscription
+    once for every environment). ``adopted_nics`` are the ids of NICs a blueprint declares
+    adopted (brownfield VMs joined to our pools): only those are taken out of our pools before a
+    load balancer is deleted; any other foreign NIC in a pool is never edited.
+    """
     started = time.monotonic()
     report = TeardownReport(env)
 
     def call(fn: Any) -> Any:
         return call_with_retry(fn, sleep=target.sleep, policy=policy)
 
-    owned = list_tagged(target, env, call)
-    groups = [r for r in owned if r.kind is Kind.RESOURCE_GROUP]
-    members = [r for r in owned if r.kind is not Kind.RESOURCE_GROUP]
+    owned = list(owned) if owned is not None else list_tagged(target, env, call)
+    kept = pinned(target, owned, keep, call)
+    for rid, (shown, reason) in kept.items():
+        report.left.append(Leftover(shown, reason))
+        res = next((r for r in owned if r.id.lower() == rid), None)
+        key = res.key if res is not None else shown.split("/providers/")[-1]
+        events(Event(key, "delete", State.SKIPPED, message=reason))
+    held = {resource_group_of(rid) for rid in kept if _kind_of_id(rid) is not Kind.RESOURCE_GROUP}
+    groups = [r for r in owned if r.kind is Kind.RESOURCE_GROUP and r.id.lower() not in kept]
+    members = [r for r in owned if r.kind is not Kind.RESOURCE_GROUP and r.id.lower() not in kept]
 
     for group in groups:
+        if group.name.lower() in held:
+            continue  # holds something that stays: never deleted whole
         foreign = _foreign_members(target, group.name, env, owned, call)
         if foreign:
             continue  # the slow path below; the group goes only if it ends up empty
@@ -124,13 +160,14 @@ def destroy_environment(
             report.resource_groups_deleted.append(group.name)
 
     owned_ids = {m.id.lower() for m in members}
+    adopted = {a.lower() for a in adopted_nics}
     for kind in DELETE_ORDER:
         batch = [m for m in members if m.kind is kind]
         if kind is Kind.RESOURCE_GROUP or not batch:
             continue
-        if kind is Kind.LOAD_BALANCER:
+        if kind is Kind.LOAD_BALANCER and adopted:
             for lb in batch:
-                _detach_foreign_nics(target, lb, owned_ids, call, report)
+                _detach_adopted_nics(target, lb, owned_ids, adopted, call, report)
         with ThreadPoolExecutor(max_workers=max(1, max_parallel)) as pool:
             list(pool.map(lambda r: _delete(target, r, report, events, policy), batch))
     for m in members:
@@ -139,6 +176,20 @@ def destroy_environment(
 
     for group in groups:
         if group.name in report.resource_groups_deleted or group.id in report.deleted:
+            continue
+        if group.name.lower() in held:
+            names = sorted(
+                shown.split("/")[-1]
+                for rid, (shown, _) in kept.items()
+                if resource_group_of(rid) == group.name.lower()
+            )
+            report.left.append(
+                Leftover(
+                    group.id,
+                    f"holds resources left ({', '.join(names[:5])}); kept, its other "
+                    "resources deleted",
+                )
+            )
             continue
         foreign = _foreign_members(target, group.name, env, [], call)
         if foreign:
@@ -153,6 +204,85 @@ def destroy_environment(
             _delete(target, group, report, events, policy)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _kind_of_id(resource_id: str) -> Kind | None:
+    parts = resource_id.strip("/").split("/")
+    if len(parts) == 4 and parts[2].lower() == "resourcegroups":
+        return Kind.RESOURCE_GROUP
+    if len(parts) >= 8:
+        return KIND_OF_TYPE.get(f"{parts[5]}/{parts[6]}".lower())
+    return None
+
+
+def top_level(resource_id: str) -> str:
+    """The top-level resource id behind a (possibly child) id, lower-cased for comparison."""
+    parts = resource_id.strip("/").split("/")
+    return "/" + "/".join(parts[:8]).lower() if len(parts) >= 8 else "/" + "/".join(parts).lower()
+
+
+def uses(kind: Kind | None, body: Mapping[str, Any] | None) -> list[str]:
+    """The ids a live resource *uses* (forward references only: what must outlive it).
+
+    Back-references Azure fills in (a pool's members, a subnet's IP configurations, a NIC's VM)
+    are deliberately not read: a load balancer left in place does not stop our NICs in its
+    pool from being deleted, but a NIC left in place does stop its subnet and pools from going.
+    """
+    props = (body or {}).get("properties") or {}
+    out: list[str] = []
+
+    def ref(item: Any) -> None:
+        if isinstance(item, Mapping) and item.get("id"):
+            out.append(str(item["id"]))
+
+    if kind is Kind.VIRTUAL_MACHINE:
+        for nic in (props.get("networkProfile") or {}).get("networkInterfaces") or []:
+            ref(nic)
+    elif kind is Kind.NETWORK_INTERFACE:
+        ref(props.get("networkSecurityGroup"))
+        for cfg in props.get("ipConfigurations") or []:
+            cp = cfg.get("properties") or {}
+            ref(cp.get("subnet"))
+            ref(cp.get("publicIPAddress"))
+            for pool in cp.get("loadBalancerBackendAddressPools") or []:
+                ref(pool)
+            for nat in cp.get("loadBalancerInboundNatRules") or []:
+                ref(nat)
+    elif kind is Kind.LOAD_BALANCER:
+        for fe in props.get("frontendIPConfigurations") or []:
+            fp = fe.get("properties") or {}
+            ref(fp.get("publicIPAddress"))
+            ref(fp.get("subnet"))
+    return out
+
+
+def pinned(
+    target: Any, owned: Sequence[LiveResource], keep: Mapping[str, str], call: Any
+) -> dict[str, tuple[str, str]]:
+    """``keep`` plus every owned resource a kept one uses, transitively: lower id → (id, why).
+
+    One GET per kept resource (usually none): deleting what a kept resource still uses would
+    either fail in Azure or, worse, succeed and leave it dangling.
+    """
+    by_id = {r.id.lower(): r for r in owned}
+    out = {rid.lower(): (rid, reason) for rid, reason in keep.items()}
+    todo = [rid for rid in out if _kind_of_id(rid) is not Kind.RESOURCE_GROUP]
+    while todo:
+        rid = todo.pop()
+        res = by_id.get(rid)
+        kind = res.kind if res is not None else _kind_of_id(rid)
+        if kind is None or kind is Kind.RESOURCE_GROUP:
+            continue
+        shown = out[rid][0]
+        body = get_body(target, kind, resource_group_of(shown), shown.split("/")[-1], call)
+        for used in uses(kind, body):
+            holder = top_level(used)
+            if holder == rid or holder in out or holder not in by_id:
+                continue
+            name = shown.split("/providers/")[-1]
+            out[holder] = (by_id[holder].id, f"used by {name}, which is left")
+            todo.append(holder)
+    return out
 
 
 def _foreign_members(
@@ -211,10 +341,16 @@ def _delete(
     events(Event(key, "delete", State.DONE, time.monotonic() - started))
 
 
-def _detach_foreign_nics(
-    target: Any, lb: LiveResource, owned_ids: set[str], call: Any, report: TeardownReport
+def _detach_adopted_nics(
+    target: Any,
+    lb: LiveResource,
+    owned_ids: set[str],
+    adopted: set[str],
+    call: Any,
+    report: TeardownReport,
 ) -> None:
-    """Take our pools out of NICs we do not own (brownfield VMs), so the LB can be deleted."""
+    """Take our pools out of the adopted NICs (brownfield VMs the blueprint joined to them), so
+    the load balancer can be deleted. A NIC nobody declared adopted is never edited."""
     try:
         body = call(lambda: target.network.load_balancers.get(lb.resource_group, lb.name)).as_dict()
     except ResourceNotFoundError:
@@ -229,8 +365,8 @@ def _detach_foreign_nics(
             if "networkInterfaces" in parts:
                 nic_ids.add("/".join(parts[: parts.index("networkInterfaces") + 2]))
     for nic_id in sorted(nic_ids):
-        if nic_id.lower() in owned_ids:
-            continue  # ours: deleted before the load balancer anyway
+        if nic_id.lower() in owned_ids or nic_id.lower() not in adopted:
+            continue  # ours (deleted before the load balancer), or not ours to edit
         parts = nic_id.strip("/").split("/")
         rg, name = parts[3], parts[-1]
         try:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from provisioner.cli.common import OutputFormat, emit_json, err_console, fail, render_finding
 from provisioner.errors import ApplyFailed, ProvisionerError, UserInputError
@@ -90,7 +91,8 @@ def plan(
     state: Path | None = StateOpt,
 ) -> None:
     """Show what `up` would create, update and delete, field by field, and the mapping table."""
-    from provisioner.apply.lifecycle import desired_state, plan_environment
+    from provisioner.apply.lifecycle import desired_state, pending_guest, plan_environment
+    from provisioner.apply.lifecycle import plan_guest as plan_guest_step
     from provisioner.plan.render import plan_as_dict, render_plan
 
     loaded, env = _start(blueprint, env, output, cloud, subscription, state)
@@ -101,16 +103,65 @@ def plan(
     try:
         desired = desired_state(target, loaded, env)
         the_plan = plan_environment(target, desired)
+        guest = plan_guest_step(target, desired)
     except ProvisionerError as exc:
         fail(exc, output)
     finally:
         target.close()
+    pending = pending_guest(guest)
     if output is OutputFormat.json:
-        emit_json({"ok": True, "target": target.label, "env": env, **plan_as_dict(the_plan)})
+        emit_json(
+            {
+                "ok": True,
+                "target": target.label,
+                "env": env,
+                **plan_as_dict(the_plan),
+                "guest": None if guest is None else [_guest_item(i) for i in guest],
+            }
+        )
     else:
         render_plan(the_plan, _stdout())
-    if detailed_exitcode and the_plan.has_changes:
+        _render_guest_plan(guest, _stdout())
+    if detailed_exitcode and (the_plan.has_changes or pending):
         raise typer.Exit(3)
+
+
+def _guest_item(item: Any) -> dict[str, Any]:
+    return {"vm": item.vm, "action": item.action, "reason": item.reason}
+
+
+def _render_guest_plan(items: list[Any] | None, out: Any) -> None:
+    """The guest section of ``plan``: what ``up`` would run inside which VM, and why."""
+    if not items:
+        return
+    pending = [i for i in items if i.action != "noop"]
+    out.print(f"guest: {len(pending)} VM(s) to configure or clean up", markup=False)
+    for item in items:
+        out.print(f"  {item.action:<9} {item.vm}: {item.reason}", markup=False)
+
+
+def _guest_line(output: OutputFormat) -> Any:
+    """Guest progress on stderr, one line per step and VM (stdout stays clean for JSON)."""
+
+    def show(vm: str, what: str) -> None:
+        err_console.print(f"guest {vm}: {what}", markup=False, soft_wrap=True)
+
+    return show
+
+
+def _guest_failures(report: Any) -> list[Any]:
+    return [r for r in report.results if not r.ok] if report is not None else []
+
+
+def _render_guest_failures(failed: list[Any]) -> None:
+    for r in failed:
+        status = "no exit status" if r.exit_status is None else f"exit status {r.exit_status}"
+        err_console.print(
+            f"[red]guest failed:[/red] {escape(r.vm)} ({r.action}, {status}): {escape(r.detail)}",
+            soft_wrap=True,
+        )
+        for line in r.stderr_tail:
+            err_console.print(f"    {line}", markup=False, soft_wrap=True)
 
 
 def _stdout() -> Any:
@@ -136,6 +187,7 @@ def up(
         desired_state,
         parse_ttl,
         plan_environment,
+        run_guest,
     )
     from provisioner.apply.progress import Progress
     from provisioner.plan.mapping import mapping_as_dict
@@ -168,6 +220,10 @@ def up(
                 events=progress,
                 loaded=loaded,
             )
+        applied = time.monotonic()
+        guest = run_guest(
+            target, desired, mode="apply", max_parallel=16, on_event=_guest_line(output)
+        )
     except ApplyFailed as exc:
         target.close()
         _apply_failed(exc, doc, output)
@@ -176,19 +232,35 @@ def up(
         fail(exc, output)
     target.close()
     ended = time.monotonic()
+    failed = _guest_failures(guest)
     doc.update(
-        ok=True,
+        ok=not failed,
         resources=[o.as_dict() for o in report.outcomes],
         mapping=[mapping_as_dict(r) for r in mapping],
+        guest=guest.as_dict() if guest is not None else None,
         timings={
             "plan": round(planned - started, 3),
             "apply": round(report.timings["total"], 3),
+            "guest": round(ended - applied, 3),
             "total": round(ended - started, 3),
         },
     )
+    if failed:
+        doc["error"] = {
+            "code": "GuestFailed",
+            "message": "; ".join(f"{r.vm}: {r.detail}" for r in failed),
+            "resource": None,
+            "location": None,
+        }
     if output is OutputFormat.json:
         emit_json(doc)
+        if failed:
+            raise SystemExit(1)
         return
+    if failed:
+        _render_guest_failures(failed)
+        render_mapping(mapping, _stdout())
+        raise SystemExit(1)
     changed = sum(1 for o in report.outcomes if o.action != "noop")
     err_console.print(
         f"up: {changed} change(s) applied in {ended - started:.1f}s"
@@ -228,13 +300,18 @@ def down(
     subscription: str | None = SubscriptionOpt,
     state: Path | None = StateOpt,
 ) -> None:
-    """Delete everything the environment owns (tagged provisioner-managed and its env)."""
+    """Delete everything the environment owns (tagged provisioner-managed and its env).
+
+    What something outside the environment still uses (our NIC on another team's VM) stays and
+    is reported, with exit 1. With a blueprint, the brownfield VMs it joined to its pools are
+    taken out of them first, and their guest configuration is removed.
+    """
     from provisioner.apply.progress import Progress
-    from provisioner.apply.teardown import destroy_environment
+    from provisioner.envs.destroy import down_environment
 
     if blueprint is None and not env:
         fail(UserInputError("down needs a BLUEPRINT or --env NAME"), output)
-    _, env = _start(blueprint if env is None else None, env, output, cloud, subscription, state)
+    loaded, env = _start(blueprint, env, output, cloud, subscription, state)
     assert env is not None
     try:
         target = _target(cloud, subscription, state)
@@ -243,7 +320,14 @@ def down(
     try:
         _confirm(f"Delete every resource of environment {env!r}?", yes)
         with Progress(err_console) as progress:
-            report = destroy_environment(target, env, max_parallel=max_parallel, events=progress)
+            report = down_environment(
+                target,
+                env,
+                loaded,
+                max_parallel=max_parallel,
+                events=progress,
+                on_guest=_guest_line(output),
+            )
     except ProvisionerError as exc:
         target.close()
         fail(exc, output)
@@ -251,6 +335,7 @@ def down(
     if output is OutputFormat.json:
         emit_json({"target": target.label, **report.as_dict()})
     else:
+        _render_guest_failures(_guest_failures(report.guest))
         for left in report.left:
             err_console.print(f"[red]left:[/red] {left.id}: {left.reason}", markup=True)
         err_console.print(
@@ -270,7 +355,8 @@ def status(
     state: Path | None = StateOpt,
 ) -> None:
     """Environments in the target (by tags), or one environment's resources and mapping."""
-    from provisioner.apply.status import environment_status, list_environments
+    from provisioner.apply.status import environment_status
+    from provisioner.envs.listing import list_environments
     from provisioner.plan.render import render_mapping
 
     loaded, env = _start(blueprint, env, output, cloud, subscription, state)
@@ -303,9 +389,16 @@ def status(
             expired = " (expired)" if e["expired"] else ""
             out.print(
                 f"{e['env']}: {e['resources']} resource(s), blueprint {e['digest'] or '?'}, "
-                f"expires {e['expires'] or 'never'}{expired}"
+                f"created {e['created'] or 'unknown'}, expires {e['expires'] or 'never'}"
+                f"{expired}",
+                markup=False,
             )
         return
+    if doc.get("created") or doc.get("expires"):
+        out.print(
+            f"created {doc.get('created') or 'unknown'}, expires {doc.get('expires') or 'never'}",
+            markup=False,
+        )
     for r in st.resources:
         out.print(f"{r.kind or r.type}  {r.name}", markup=False)
     if st.drift is not None:

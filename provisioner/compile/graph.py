@@ -19,7 +19,8 @@ class DependencyCycle(ValueError):
 def _levels(resources: Mapping[str, DesiredResource]) -> list[list[str]]:
     remaining = {key: set(res.depends_on) for key, res in resources.items()}
     for key, deps in remaining.items():
-        missing = deps - resources.keys()
+        # Not ``deps - resources.keys()``: that copies every key, per resource (quadratic).
+        missing = {dep for dep in deps if dep not in resources}
         if missing:
             raise DependencyCycle(f"{key} depends on unknown {sorted(missing)}")
     levels: list[list[str]] = []

@@ -13,13 +13,14 @@ from collections.abc import Mapping
 
 from provisioner.blueprint.model import Blueprint
 from provisioner.compile.desired import FrontendRef, GuestListener, GuestRequirement
-from provisioner.compile.topology import pool_members
+from provisioner.compile.topology import Members
 
 
 def guest_requirements(
     bp: Blueprint,
     vm_keys: Mapping[str, str],
     frontend_keys: Mapping[tuple[str, str], str],
+    members: Members | None = None,
 ) -> tuple[GuestRequirement, ...]:
     """One requirement per VM in the pool of a Floating IP rule, VMs in blueprint order.
 
@@ -30,6 +31,7 @@ def guest_requirements(
     """
     if not bp.guest.configure:
         return ()
+    members = members or Members(bp)
     listeners: dict[str, dict[tuple[str, str, str, int], GuestListener]] = {}
     for lb_name, lb in bp.load_balancers.items():
         for rule_name, rule in lb.rules.items():
@@ -49,7 +51,7 @@ def guest_requirements(
                 rule=f"{lb_name}/{rule_name}",
             )
             identity = (lb_name, rule.frontend, rule.protocol, listener.port)
-            for member in pool_members(bp, pool.vms):
+            for member in members.of(pool.vms):
                 listeners.setdefault(member, {}).setdefault(identity, listener)
 
     out: list[GuestRequirement] = []

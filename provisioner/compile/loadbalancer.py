@@ -9,10 +9,12 @@ the same document. Pool membership is not here: it lives on the NICs (``interfac
 
 from __future__ import annotations
 
+from typing import Any
+
 from azure.mgmt.network import models as net
 
 from provisioner.blueprint.model import Frontend, LoadBalancer, Probe, Rule
-from provisioner.compile import ids
+from provisioner.compile import ids, wire
 from provisioner.compile.network import IP_VERSION
 from provisioner.compile.scope import Scope
 
@@ -55,57 +57,57 @@ def frontend_body(
     internal: bool,
     public_ip_id: str | None,
     default_subnet: str,
-) -> net.FrontendIPConfiguration:
+) -> dict[str, Any]:
     """Public: a reference to its public IP. Internal: an address in a subnet, Static when the
-    blueprint gives one (Azure then keeps exactly that address), else Dynamic."""
-    body = net.FrontendIPConfiguration(name=name, id=frontend_id(lb_id, name))
+    blueprint gives one (Azure then keeps exactly that address), else Dynamic. (Wire JSON.)"""
+    body: dict[str, Any] = {"name": name, "id": frontend_id(lb_id, name)}
     if not internal:
-        body.public_ip_address = net.PublicIPAddress(id=public_ip_id)
+        address = {} if public_ip_id is None else {"id": public_ip_id}
+        body["properties"] = {"publicIPAddress": address}
         return body
-    body.subnet = net.Subnet(id=scope.subnet_id(frontend.subnet or default_subnet))
-    body.private_ip_address_version = IP_VERSION[frontend.ip_version]
+    props: dict[str, Any] = {
+        "subnet": {"id": scope.subnet_id(frontend.subnet or default_subnet)},
+        "privateIPAddressVersion": IP_VERSION[frontend.ip_version],
+    }
     if frontend.private_ip is not None:
-        body.private_ip_allocation_method = "Static"
-        body.private_ip_address = frontend.private_ip
+        props["privateIPAllocationMethod"] = "Static"
+        props["privateIPAddress"] = frontend.private_ip
     else:
-        body.private_ip_allocation_method = "Dynamic"
+        props["privateIPAllocationMethod"] = "Dynamic"
+    body["properties"] = props
     if frontend.zones:
-        body.zones = list(frontend.zones)
+        body["zones"] = list(frontend.zones)
     return body
 
 
-def probe_body(lb_id: str, name: str, probe: Probe) -> net.Probe:
-    body = net.Probe(
-        name=name,
-        id=probe_id(lb_id, name),
-        protocol=PROBE_PROTOCOL[probe.protocol],
-        port=probe.port,
-        interval_in_seconds=probe.interval,
-        probe_threshold=probe.threshold,
-    )
+def probe_body(lb_id: str, name: str, probe: Probe) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "protocol": PROBE_PROTOCOL[probe.protocol],
+        "port": probe.port,
+        "intervalInSeconds": probe.interval,
+        "probeThreshold": probe.threshold,
+    }
     if probe.path is not None:
-        body.request_path = probe.path
-    return body
+        props["requestPath"] = probe.path
+    return {"name": name, "id": probe_id(lb_id, name), "properties": props}
 
 
-def rule_body(lb_id: str, name: str, rule: Rule) -> net.LoadBalancingRule:
-    body = net.LoadBalancingRule(
-        name=name,
-        id=rule_id(lb_id, name),
-        frontend_ip_configuration=net.SubResource(id=frontend_id(lb_id, rule.frontend)),
-        backend_address_pool=net.SubResource(id=pool_id(lb_id, rule.pool)),
-        protocol=PROTOCOL[rule.protocol],
-        frontend_port=rule.port,
-        backend_port=rule.effective_backend_port,
-        enable_floating_ip=rule.floating_ip,
-        idle_timeout_in_minutes=rule.idle_timeout,
-        enable_tcp_reset=rule.tcp_reset,
-        load_distribution=LOAD_DISTRIBUTION[rule.load_distribution],
-        disable_outbound_snat=rule.disable_outbound_snat,
-    )
+def rule_body(lb_id: str, name: str, rule: Rule) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "frontendIPConfiguration": {"id": frontend_id(lb_id, rule.frontend)},
+        "backendAddressPool": {"id": pool_id(lb_id, rule.pool)},
+        "protocol": PROTOCOL[rule.protocol],
+        "frontendPort": rule.port,
+        "backendPort": rule.effective_backend_port,
+        "enableFloatingIP": rule.floating_ip,
+        "idleTimeoutInMinutes": rule.idle_timeout,
+        "enableTcpReset": rule.tcp_reset,
+        "loadDistribution": LOAD_DISTRIBUTION[rule.load_distribution],
+        "disableOutboundSnat": rule.disable_outbound_snat,
+    }
     if rule.probe is not None:
-        body.probe = net.SubResource(id=probe_id(lb_id, rule.probe))
-    return body
+        props["probe"] = {"id": probe_id(lb_id, rule.probe)}
+    return {"name": name, "id": rule_id(lb_id, name), "properties": props}
 
 
 def load_balancer_body(
@@ -119,25 +121,27 @@ def load_balancer_body(
     id of its public IP (new or existing); ``default_subnet`` serves an internal frontend that
     names no subnet (validation asks for one; the compiler just does not crash)."""
     internal = lb.type == "internal"
-    return net.LoadBalancer(
-        location=scope.location,
-        tags=dict(scope.tags),
-        sku=net.LoadBalancerSku(name="Standard", tier="Regional"),
-        frontend_ip_configurations=[
-            frontend_body(
-                scope,
-                lb_id,
-                name,
-                fe,
-                internal=internal,
-                public_ip_id=public_ip_ids.get(name),
-                default_subnet=default_subnet,
-            )
-            for name, fe in lb.frontends.items()
-        ],
-        backend_address_pools=[
-            net.BackendAddressPool(name=name, id=pool_id(lb_id, name)) for name in lb.pools
-        ],
-        probes=[probe_body(lb_id, name, probe) for name, probe in lb.probes.items()],
-        load_balancing_rules=[rule_body(lb_id, name, rule) for name, rule in lb.rules.items()],
-    )
+    frontends = [
+        frontend_body(
+            scope,
+            lb_id,
+            name,
+            fe,
+            internal=internal,
+            public_ip_id=public_ip_ids.get(name),
+            default_subnet=default_subnet,
+        )
+        for name, fe in lb.frontends.items()
+    ]
+    raw = {
+        "location": scope.location,
+        "tags": dict(scope.tags),
+        "sku": {"name": "Standard", "tier": "Regional"},
+        "properties": {
+            "frontendIPConfigurations": frontends,
+            "backendAddressPools": [{"name": n, "id": pool_id(lb_id, n)} for n in lb.pools],
+            "probes": [probe_body(lb_id, name, probe) for name, probe in lb.probes.items()],
+            "loadBalancingRules": [rule_body(lb_id, name, rule) for name, rule in lb.rules.items()],
+        },
+    }
+    return wire.model(net.LoadBalancer, raw)

@@ -8,11 +8,12 @@ guest setup for Floating IP, needs it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from azure.mgmt.compute import models as compute
 
 from provisioner.blueprint.model import Vm
-from provisioner.compile import names
+from provisioner.compile import names, wire
 from provisioner.compile.scope import Scope
 from provisioner.compile.secrets import GENERATED_PASSWORD, GENERATED_SSH_KEY
 from provisioner.errors import UserInputError
@@ -51,27 +52,25 @@ def image_of(vm: Vm) -> Image:
     return parse_image(vm.image or default)
 
 
-def _os_profile(vm_name: str, vm: Vm) -> compute.OSProfile:
-    profile = compute.OSProfile(
-        computer_name=names.computer_name(vm_name, vm.os),
-        admin_username=vm.admin_username,
-    )
+def _os_profile(vm_name: str, vm: Vm) -> dict[str, Any]:
+    profile: dict[str, Any] = {
+        "computerName": names.computer_name(vm_name, vm.os),
+        "adminUsername": vm.admin_username,
+    }
     if vm.os == "windows":
-        profile.admin_password = GENERATED_PASSWORD
-        profile.windows_configuration = compute.WindowsConfiguration(provision_vm_agent=True)
+        profile["adminPassword"] = GENERATED_PASSWORD
+        profile["windowsConfiguration"] = {"provisionVMAgent": True}
     else:
         key = vm.ssh_public_key or GENERATED_SSH_KEY
-        profile.linux_configuration = compute.LinuxConfiguration(
-            disable_password_authentication=True,
-            provision_vm_agent=True,
-            ssh=compute.SshConfiguration(
-                public_keys=[
-                    compute.SshPublicKey(
-                        path=f"/home/{vm.admin_username}/.ssh/authorized_keys", key_data=key
-                    )
+        profile["linuxConfiguration"] = {
+            "disablePasswordAuthentication": True,
+            "provisionVMAgent": True,
+            "ssh": {
+                "publicKeys": [
+                    {"path": f"/home/{vm.admin_username}/.ssh/authorized_keys", "keyData": key}
                 ]
-            ),
-        )
+            },
+        }
     return profile
 
 
@@ -82,27 +81,30 @@ def virtual_machine_body(scope: Scope, vm_name: str, vm: Vm, nic_id: str) -> com
     delete it); the NIC is detached, because the executor deletes it as its own resource.
     """
     image = image_of(vm)
-    return compute.VirtualMachine(
-        location=scope.location,
-        tags=dict(scope.tags),
-        hardware_profile=compute.HardwareProfile(vm_size=vm.size),
-        storage_profile=compute.StorageProfile(
-            image_reference=compute.ImageReference(
-                publisher=image.publisher,
-                offer=image.offer,
-                sku=image.sku,
-                version=image.version,
-            ),
-            os_disk=compute.OSDisk(
-                name=names.os_disk(scope.env, vm_name),
-                create_option="FromImage",
-                caching="ReadWrite",
-                delete_option="Delete",
-                managed_disk=compute.ManagedDiskParameters(storage_account_type=OS_DISK_TYPE),
-            ),
-        ),
-        os_profile=_os_profile(vm_name, vm),
-        network_profile=compute.NetworkProfile(
-            network_interfaces=[compute.NetworkInterfaceReference(id=nic_id, primary=True)]
-        ),
-    )
+    raw = {
+        "location": scope.location,
+        "tags": dict(scope.tags),
+        "properties": {
+            "hardwareProfile": {"vmSize": vm.size},
+            "storageProfile": {
+                "imageReference": {
+                    "publisher": image.publisher,
+                    "offer": image.offer,
+                    "sku": image.sku,
+                    "version": image.version,
+                },
+                "osDisk": {
+                    "name": names.os_disk(scope.env, vm_name),
+                    "createOption": "FromImage",
+                    "caching": "ReadWrite",
+                    "deleteOption": "Delete",
+                    "managedDisk": {"storageAccountType": OS_DISK_TYPE},
+                },
+            },
+            "osProfile": _os_profile(vm_name, vm),
+            "networkProfile": {
+                "networkInterfaces": [{"id": nic_id, "properties": {"primary": True}}]
+            },
+        },
+    }
+    return wire.model(compute.VirtualMachine, raw)

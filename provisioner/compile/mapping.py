@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from provisioner.blueprint.model import Blueprint
 from provisioner.compile.desired import MappingRow
 from provisioner.compile.loadbalancer import PROTOCOL
-from provisioner.compile.topology import pool_members
+from provisioner.compile.topology import Members
 
 #: A frontend address Azure chooses when the resource is created (public, or dynamic private).
 ALLOCATED_AT_APPLY = "allocated at apply"
@@ -26,8 +26,9 @@ BACKEND_NIC_IP = "backend NIC IP"
 UNKNOWN_IP = "unknown"
 
 
-def mapping_rows(bp: Blueprint) -> tuple[MappingRow, ...]:
+def mapping_rows(bp: Blueprint, members: Members | None = None) -> tuple[MappingRow, ...]:
     """One row per rule, load balancers and rules in blueprint order."""
+    members = members or Members(bp)
     rows: list[MappingRow] = []
     for lb_name, lb in bp.load_balancers.items():
         for rule_name, rule in lb.rules.items():
@@ -46,7 +47,7 @@ def mapping_rows(bp: Blueprint) -> tuple[MappingRow, ...]:
                     destination_ip=frontend_ip if rule.floating_ip else BACKEND_NIC_IP,
                     destination_port=rule.effective_backend_port,
                     floating_ip=rule.floating_ip,
-                    backends=pool_members(bp, pool.vms) if pool is not None else (),
+                    backends=members.of(pool.vms) if pool is not None else (),
                 )
             )
     return tuple(rows)

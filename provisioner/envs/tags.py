@@ -14,7 +14,7 @@ TAG_ENV = "provisioner-env"
 TAG_BLUEPRINT = "provisioner-blueprint"
 TAG_EXPIRES = "provisioner-expires"
 TAG_MANAGED = "provisioner-managed"
-#: Proposed: set once by ``up`` when it creates a resource, never moved. ``--older-than`` reads it.
+#: Set by the first ``up`` of an environment and kept by every later one; ``--older-than`` reads it.
 TAG_CREATED = "provisioner-created"
 
 

@@ -1,78 +1,35 @@
 """Expiry: ``--ttl`` durations and the ``provisioner-expires`` timestamps they become.
 
 "now" is always a parameter: the CLI passes the wall clock, tests pass whatever instant they need,
-so nothing here ever waits or reads the clock itself.
+so nothing here ever waits or reads the clock itself. The parsing and formatting live in
+``provisioner.apply.durations`` (``up`` needs them too, and ``apply`` must not import ``envs``).
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from provisioner.errors import UserInputError
+from provisioner.apply.durations import (
+    InvalidDuration,
+    format_timestamp,
+    parse_duration,
+    parse_timestamp,
+)
 
-_DURATION = re.compile(r"^([1-9][0-9]*)([mhd])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
-
-
-class InvalidDuration(UserInputError):
-    """A ``--ttl`` / ``--older-than`` value that is not ``<n>m``, ``<n>h`` or ``<n>d``. Exit 2."""
-
-    def __init__(self, option: str, value: str) -> None:
-        self.option, self.value = option, value
-        super().__init__(
-            f"{option} {value!r} is not a duration; write a whole number followed by "
-            "m (minutes), h (hours) or d (days), e.g. 30m, 4h, 2d"
-        )
-
-
-def parse_duration(value: str, option: str = "--ttl") -> timedelta:
-    """``"30m"`` → 30 minutes, ``"4h"`` → 4 hours, ``"2d"`` → 2 days; anything else raises.
-
-    The grammar is the blueprint's ``defaults.ttl`` one, so a value that validates in a blueprint
-    is accepted on the command line and vice versa.
-    """
-    match = _DURATION.match(value.strip())
-    if not match:
-        raise InvalidDuration(option, value)
-    amount, unit = int(match.group(1)), match.group(2)
-    try:
-        return timedelta(**{_UNITS[unit]: amount})
-    except OverflowError as exc:
-        raise InvalidDuration(option, value) from exc
+__all__ = [
+    "InvalidDuration",
+    "expiry_from",
+    "format_timestamp",
+    "is_expired",
+    "parse_duration",
+    "parse_timestamp",
+    "utc_now",
+]
 
 
 def utc_now() -> datetime:
     """The wall clock, in UTC: the CLI's default "now"."""
     return datetime.now(UTC)
-
-
-def format_timestamp(moment: datetime) -> str:
-    """ISO 8601 UTC to the second, ``2025-03-01T16:00:00Z``: what the expiry tag holds."""
-    if moment.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware")
-    utc = moment.astimezone(UTC).replace(microsecond=0, tzinfo=None)
-    return utc.isoformat(timespec="seconds") + "Z"
-
-
-def parse_timestamp(value: str | None) -> datetime | None:
-    """Read an expiry/creation tag back; ``None`` for a missing or unreadable value.
-
-    Unreadable is not an error: a tag someone edited by hand must make the environment look
-    *unexpired* (kept), never expired (deleted).
-    """
-    if not value:
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:  # a naive time in a tag we wrote can only be UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def expiry_from(now: datetime, ttl: str, option: str = "--ttl") -> str:

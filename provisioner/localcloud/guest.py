@@ -37,31 +37,55 @@ def find_manifest(lines: list[str]) -> str | None:
 
 
 def run_script(lines: list[str], state: dict[str, Any]) -> GuestResult:
-    """Apply a script's manifest to ``state`` (mutated) and return what the guest prints."""
+    """Apply a script's manifest to ``state`` (mutated) and return what the guest prints.
+
+    Like the real scripts, ``apply`` converges: what an earlier apply added (``recorded``) and
+    this manifest no longer names is pruned, so the VM ends up holding exactly the manifest's
+    addresses and openings. ``remove`` takes away the manifest's entries and everything recorded.
+    A fault set with :func:`set_guest_fault` makes the chosen action fail without changing state.
+    """
     raw = find_manifest(lines)
     if raw is None:
         return GuestResult("", "", 0)
     try:
         manifest = json.loads(raw)
+        if not isinstance(manifest, dict):
+            raise ValueError("not a JSON object")
         action = manifest["action"]
         addresses = [str(a) for a in manifest.get("addresses") or []]
         openings = [_opening(o) for o in manifest.get("open") or []]
         if action not in ("apply", "remove", "check"):
             raise ValueError(f"unknown action {action!r}")
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return GuestResult(
-            _result("error", 2), f"provisioner-guest-manifest is malformed: {exc}\n", 2
+            _result("failed", 2), f"provisioner-guest-manifest is malformed: {exc}\n", 2
         )
+    fault = _take_fault(state, action)
+    if fault is not None:
+        code = int(fault.get("exit", 1))
+        stderr = str(fault.get("stderr") or f"simulated failure of the {action} script")
+        return GuestResult(_result("failed", code), stderr.rstrip("\n") + "\n", code)
     out = ""
+    recorded = state.get("recorded") or {"addresses": [], "open": []}
     if action == "apply":
-        state["addresses"] = sorted(set(state["addresses"]) | set(addresses))
-        have = {_okey(o) for o in state["open"]}
-        state["open"] = state["open"] + [o for o in openings if _okey(o) not in have]
-        state["open"].sort(key=_okey)
+        stale = set(recorded["addresses"]) - set(addresses)
+        kept = [a for a in state["addresses"] if a not in stale]
+        state["addresses"] = sorted(set(kept) | set(addresses))
+        wanted = {_okey(o) for o in openings}
+        stale_open = {_okey(o) for o in recorded["open"]} - wanted
+        merged = {_okey(o): o for o in state["open"] if _okey(o) not in stale_open}
+        merged.update({_okey(o): o for o in openings})
+        state["open"] = sorted(merged.values(), key=_okey)
+        state["recorded"] = {
+            "addresses": sorted(set(addresses)),
+            "open": sorted(openings, key=_okey),
+        }
     elif action == "remove":
-        state["addresses"] = [a for a in state["addresses"] if a not in set(addresses)]
-        gone = {_okey(o) for o in openings}
+        gone_addresses = set(addresses) | set(recorded["addresses"])
+        state["addresses"] = [a for a in state["addresses"] if a not in gone_addresses]
+        gone = {_okey(o) for o in openings} | {_okey(o) for o in recorded["open"]}
         state["open"] = [o for o in state["open"] if _okey(o) not in gone]
+        state.pop("recorded", None)
     else:
         report = {
             "version": 1,
@@ -71,6 +95,58 @@ def run_script(lines: list[str], state: dict[str, Any]) -> GuestResult:
         }
         out = "PROVISIONER-CHECK " + json.dumps(report) + "\n"
     return GuestResult(out + _result("ok", 0), "", 0)
+
+
+def _take_fault(state: dict[str, Any], action: str) -> dict[str, Any] | None:
+    """The VM's pending fault for ``action`` (counted down; gone when used up)."""
+    fault = state.get("fault")
+    if not isinstance(fault, dict) or fault.get("action") not in (action, "*"):
+        return None
+    times = fault.get("times")
+    if isinstance(times, int):
+        if times <= 1:
+            state.pop("fault", None)
+        else:
+            fault["times"] = times - 1
+    return fault
+
+
+def set_guest_fault(
+    cloud: Any,
+    vm_id: str,
+    *,
+    action: str = "apply",
+    exit_code: int = 1,
+    stderr: str = "",
+    times: int | None = None,
+) -> None:
+    """Make ``action`` scripts (``"*"``: every action) on one VM fail, ``times`` times or always.
+
+    The script prints ``stderr`` and ``PROVISIONER-RESULT {"status":"failed","exit":N}`` and
+    changes nothing. Stored with the VM's simulated guest, so every process using the state
+    file sees it. ``cloud`` is a ``LocalCloud``.
+    """
+    if action not in ("apply", "remove", "check", "*"):
+        raise ValueError(f"action must be apply, remove, check or *, not {action!r}")
+    if not 1 <= int(exit_code) <= 255:
+        raise ValueError("exit_code must be 1..255")
+    fault = {"action": action, "exit": int(exit_code), "stderr": stderr, "times": times}
+    _update_state(cloud, vm_id, lambda st: st.__setitem__("fault", fault))
+
+
+def clear_guest_fault(cloud: Any, vm_id: str) -> None:
+    """Forget a fault set with :func:`set_guest_fault`."""
+    _update_state(cloud, vm_id, lambda st: st.pop("fault", None))
+
+
+def _update_state(cloud: Any, vm_id: str, change: Any) -> None:
+    from provisioner.localcloud.compute import guest_state, save_guest
+    from provisioner.localcloud.ids import key
+
+    with cloud.store.write() as tx:
+        state = guest_state(tx, key(vm_id))
+        change(state)
+        save_guest(tx, key(vm_id), state)
 
 
 def _result(status: str, code: int) -> str:

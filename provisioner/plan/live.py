@@ -26,6 +26,7 @@ ENV_TAG = "provisioner-env"
 MANAGED_TAG = "provisioner-managed"
 DIGEST_TAG = "provisioner-blueprint"
 EXPIRES_TAG = "provisioner-expires"
+CREATED_TAG = "provisioner-created"
 
 #: ARM resource type → our kind (lower-case keys: ARM types are case-insensitive).
 KIND_OF_TYPE: dict[str, Kind] = {
@@ -75,14 +76,30 @@ def operations(clients: Clients, kind: Kind) -> Any:
     return getattr(getattr(clients, client_attr), group_attr)
 
 
-def tag_filter(env: str) -> str:
-    return f"tagName eq '{ENV_TAG}' and tagValue eq '{env}'"
+def tag_filter() -> str:
+    """The server-side filter for an environment's resources: by tag *name* only.
+
+    Azure returns resources without their tags when a listing is filtered by tag name *and*
+    value, which would make nothing look owned; so the value (the environment's name) is checked
+    in code by :func:`is_owned`.
+    """
+    return f"tagName eq '{ENV_TAG}'"
+
+
+def tag_value(tags: dict[str, str] | None, name: str) -> str | None:
+    """Tag ``name``'s value; names are matched without case (Azure treats them so)."""
+    if not tags:
+        return None
+    if name in tags:
+        return tags[name]
+    lowered = name.lower()
+    return next((v for k, v in tags.items() if k.lower() == lowered), None)
 
 
 def is_owned(tags: dict[str, str] | None, env: str) -> bool:
     """Ours to change and delete: managed by provisioner, and by this environment."""
-    tags = tags or {}
-    return tags.get(MANAGED_TAG) == "true" and tags.get(ENV_TAG) == env
+    managed = tag_value(tags, MANAGED_TAG)
+    return (managed or "").strip().lower() == "true" and tag_value(tags, ENV_TAG) == env
 
 
 def resource_group_of(resource_id: str) -> str:
@@ -158,7 +175,7 @@ def read_desired(
 def list_tagged(clients: Clients, env: str, call: Call) -> list[LiveResource]:
     """Every resource and resource group tagged with the environment and managed by us."""
     found: list[LiveResource] = []
-    groups = call(lambda: list(clients.resources.resource_groups.list(filter=tag_filter(env))))
+    groups = call(lambda: list(clients.resources.resource_groups.list(filter=tag_filter())))
     for g in groups:
         if is_owned(g.tags, env):
             found.append(
@@ -171,7 +188,7 @@ def list_tagged(clients: Clients, env: str, call: Call) -> list[LiveResource]:
                     dict(g.tags or {}),
                 )
             )
-    items = call(lambda: list(clients.resources.resources.list(filter=tag_filter(env))))
+    items = call(lambda: list(clients.resources.resources.list(filter=tag_filter())))
     for r in items:
         if not is_owned(r.tags, env):
             continue
@@ -184,9 +201,31 @@ def list_tagged(clients: Clients, env: str, call: Call) -> list[LiveResource]:
     return found
 
 
+@dataclass(frozen=True)
+class EnvironmentTags:
+    """The lifecycle tags a live environment carries, as ``up`` must keep them."""
+
+    exists: bool
+    expires: str | None  # the latest expiry among its resources
+    created: str | None  # the earliest creation time among its resources
+
+
+def environment_tags(clients: Clients, env: str, call: Call) -> EnvironmentTags:
+    """Read the live environment's expiry and creation tags (kept by ``up`` unless replaced).
+
+    ISO 8601 UTC strings of one format order like the instants they name, so ``max``/``min``
+    on the strings are the latest/earliest.
+    """
+    found = list_tagged(clients, env, call)
+    expiries = [e for r in found if (e := tag_value(r.tags, EXPIRES_TAG))]
+    created = [c for r in found if (c := tag_value(r.tags, CREATED_TAG))]
+    return EnvironmentTags(
+        exists=bool(found),
+        expires=max(expiries) if expiries else None,
+        created=min(created) if created else None,
+    )
+
+
 def environment_expiry(clients: Clients, env: str, call: Call) -> str | None:
     """The ``provisioner-expires`` tag the live environment carries (kept when --ttl is absent)."""
-    for res in list_tagged(clients, env, call):
-        if res.tags.get(EXPIRES_TAG):
-            return res.tags[EXPIRES_TAG]
-    return None
+    return environment_tags(clients, env, call).expires

@@ -52,3 +52,63 @@ def test_generated_passwords_meet_azure_complexity():
     assert len(pw) >= 12
     assert any(c.islower() for c in pw) and any(c.isupper() for c in pw)
     assert any(c.isdigit() for c in pw) and any(not c.isalnum() for c in pw)
+
+
+def test_created_is_kept_from_live_else_now():
+    from provisioner.apply.lifecycle import resolve_created
+
+    assert resolve_created("2024-12-31T00:00:00Z", NOW) == "2024-12-31T00:00:00Z"
+    assert resolve_created(None, NOW) == "2025-01-01T12:00:00Z"
+
+
+def test_ttl_errors_name_the_option_and_use_one_grammar():
+    from provisioner.envs.ttl import InvalidDuration
+
+    with pytest.raises(InvalidDuration, match="--ttl"):
+        parse_ttl("4w")
+    with pytest.raises(InvalidDuration, match="defaults.ttl"):
+        resolve_expiry(None, "soon", None, NOW)
+
+
+def test_a_kept_nic_pins_what_it_uses_but_a_kept_load_balancer_pins_no_nic():
+    from provisioner.apply.teardown import top_level, uses
+    from provisioner.compile.desired import Kind
+
+    sub = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network"
+    nic = {
+        "properties": {
+            "virtualMachine": {"id": "/subscriptions/s/resourceGroups/t/providers/x/y/vm"},
+            "ipConfigurations": [
+                {
+                    "id": f"{sub}/networkInterfaces/nic/ipConfigurations/ip",
+                    "properties": {
+                        "subnet": {"id": f"{sub}/virtualNetworks/vnet/subnets/default"},
+                        "loadBalancerBackendAddressPools": [
+                            {"id": f"{sub}/loadBalancers/lb/backendAddressPools/app"}
+                        ],
+                    },
+                }
+            ],
+        }
+    }
+    assert {top_level(u) for u in uses(Kind.NETWORK_INTERFACE, nic)} == {
+        f"{sub}/virtualNetworks/vnet".lower(),
+        f"{sub}/loadBalancers/lb".lower(),
+    }
+    lb = {
+        "properties": {
+            "frontendIPConfigurations": [
+                {"properties": {"publicIPAddress": {"id": f"{sub}/publicIPAddresses/pip"}}}
+            ],
+            "backendAddressPools": [
+                {
+                    "properties": {
+                        "backendIPConfigurations": [
+                            {"id": f"{sub}/networkInterfaces/nic/ipConfigurations/ip"}
+                        ]
+                    }
+                }
+            ],
+        }
+    }
+    assert uses(Kind.LOAD_BALANCER, lb) == [f"{sub}/publicIPAddresses/pip"]

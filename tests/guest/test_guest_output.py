@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from azure.mgmt.compute.models import InstanceViewStatus, RunCommandResult
-from conftest import seed_config
+from guest_helpers import seed_config
 
 from provisioner.guest.output import (
     OutputError,

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import seed_config
+from guest_helpers import seed_config
 
 from provisioner.guest.markers import MANIFEST_PREFIX
 from provisioner.guest.render import render_apply, render_check, render_remove

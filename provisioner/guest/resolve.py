@@ -1,0 +1,147 @@
+"""From the compiler's per-VM demand to a ``GuestConfig``, with the frontend IPs read live.
+
+The compiler knows which resource holds each frontend's address (``FrontendRef.resource_key``):
+a public IP (its ``ipAddress``) for public frontends, the load balancer (the frontend's
+``privateIPAddress``) for internal ones. This module reads those bodies and the VMs' bodies
+(GETs only, through the caller's retry policy) and renders the VM's apply script, whose digest
+is what the VM's ``provisioner-guest`` tag records once the guest is configured.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from provisioner.compile.desired import (
+    DesiredResource,
+    DesiredState,
+    FrontendRef,
+    GuestRequirement,
+    Kind,
+)
+from provisioner.guest.render import render_apply
+from provisioner.guest.spec import (
+    GuestConfig,
+    GuestScript,
+    GuestSpecError,
+    config_from_requirement,
+)
+from provisioner.plan.live import get_body
+
+#: The VM tag that records which apply script last converged the guest.
+GUEST_TAG = "provisioner-guest"
+
+Live = dict[str, dict[str, Any] | None]
+Call = Callable[[Callable[[], Any]], Any]
+
+
+class UnresolvedFrontend(LookupError):
+    """A frontend whose address live state does not (yet) give."""
+
+
+def script_digest(script: GuestScript) -> str:
+    """What the tag holds: ``sha256:`` and the first 32 hex digits of the script's digest."""
+    data = (script.command_id + "\n" + script.text).encode()
+    return "sha256:" + hashlib.sha256(data).hexdigest()[:32]
+
+
+def _props(body: dict[str, Any] | None) -> dict[str, Any]:
+    return (body or {}).get("properties") or {}
+
+
+def frontend_address(state: DesiredState, live: Live, ref: FrontendRef) -> str:
+    """The live address of one frontend, from the resource the compiler pointed at."""
+    res = state.resources.get(ref.resource_key)
+    body = live.get(ref.resource_key)
+    if res is None or body is None:
+        raise UnresolvedFrontend(f"{ref.load_balancer}/{ref.frontend}: {ref.resource_key} absent")
+    if res.kind is Kind.PUBLIC_IP:
+        address = _props(body).get("ipAddress")
+    else:
+        address = None
+        for fe in _props(body).get("frontendIPConfigurations") or []:
+            if str(fe.get("name", "")).lower() == ref.frontend.lower():
+                address = _props(fe).get("privateIPAddress")
+    if not address:
+        raise UnresolvedFrontend(f"{ref.load_balancer}/{ref.frontend}: no address allocated yet")
+    return str(address)
+
+
+def needed_keys(state: DesiredState, reqs: Iterable[GuestRequirement]) -> list[str]:
+    """The resources whose live bodies guest resolution reads: VMs and frontend holders."""
+    keys: dict[str, None] = {}
+    for req in reqs:
+        keys[req.vm_resource_key] = None
+        for item in req.listeners:
+            keys[item.frontend.resource_key] = None
+    return [k for k in keys if k in state.resources]
+
+
+def read_live(
+    clients: Any, state: DesiredState, keys: Iterable[str], call: Call, *, parallel: int = 8
+) -> Live:
+    """GET each named resource (None where it does not exist)."""
+    wanted = [state.resources[k] for k in keys]
+
+    def read(res: DesiredResource) -> dict[str, Any] | None:
+        return get_body(clients, res.kind, res.resource_group, res.name, call)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(wanted) or 1))) as pool:
+        return {res.key: body for res, body in zip(wanted, pool.map(read, wanted), strict=True)}
+
+
+@dataclass(frozen=True)
+class ResolvedVm:
+    """One VM's guest demand with what live state says about it."""
+
+    requirement: GuestRequirement
+    resource: DesiredResource  # the VM resource (name and group to call run-command on)
+    exists: bool
+    tags: dict[str, str]
+    config: GuestConfig | None  # None when a frontend address is not known yet
+    problem: str = ""  # why config is None
+
+    @property
+    def vm(self) -> str:
+        return self.requirement.vm
+
+    @property
+    def digest(self) -> str | None:
+        return script_digest(render_apply(self.config)) if self.config is not None else None
+
+    @property
+    def tagged(self) -> str | None:
+        return self.tags.get(GUEST_TAG)
+
+
+def resolve(state: DesiredState, live: Live, req: GuestRequirement) -> ResolvedVm:
+    """Combine one requirement with live bodies; values are parsed by ``GuestConfig``."""
+    res = state.resources[req.vm_resource_key]
+    body = live.get(req.vm_resource_key)
+    tags = {str(k): str(v) for k, v in ((body or {}).get("tags") or {}).items()}
+    config, problem = None, ""
+    try:
+        config = config_from_requirement(req, lambda ref: frontend_address(state, live, ref))
+    except UnresolvedFrontend as exc:
+        problem = f"frontend IP unknown ({exc})"
+    except GuestSpecError as exc:
+        problem = f"cannot render the guest script: {exc}"
+    return ResolvedVm(req, res, body is not None, tags, config, problem)
+
+
+def resolve_all(
+    clients: Any,
+    state: DesiredState,
+    call: Call,
+    *,
+    only_vms: Iterable[str] | None = None,
+    parallel: int = 8,
+) -> list[ResolvedVm]:
+    """Every guest requirement of ``state`` (or those of ``only_vms``), resolved against live."""
+    wanted = set(only_vms) if only_vms is not None else None
+    reqs = [r for r in state.guest if wanted is None or r.vm in wanted]
+    live = read_live(clients, state, needed_keys(state, reqs), call, parallel=parallel)
+    return [resolve(state, live, r) for r in reqs]
