@@ -72,7 +72,7 @@ def test_script_without_manifest_succeeds_silently_and_is_recorded(clients):
 def test_malformed_manifest_reports_an_error(clients):
     scenario(clients)
     [status] = run(clients, ["# provisioner-guest-manifest: {oops"]).value
-    assert '"status": "error"' in status.message and "malformed" in status.message
+    assert '"status": "failed"' in status.message and "malformed" in status.message
 
 
 def test_second_run_command_while_one_runs_is_409(clients):
