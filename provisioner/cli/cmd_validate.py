@@ -19,7 +19,13 @@ from rich.table import Table
 
 from provisioner.blueprint.loader import load_blueprint
 from provisioner.blueprint.source import attach_locations
-from provisioner.cli.common import OutputFormat, emit_json, finding_as_dict, out_console
+from provisioner.cli.common import (
+    OutputFormat,
+    emit_json,
+    finding_as_dict,
+    out_console,
+    render_finding,
+)
 from provisioner.compile.compiler import CompileContext, compile_blueprint
 from provisioner.compile.desired import DesiredState
 from provisioner.errors import BlueprintInvalid, Finding, UserInputError
@@ -129,7 +135,7 @@ def report_as_dict(report: ValidationReport) -> dict[str, Any]:
 def render_report(report: ValidationReport, console: Console = out_console) -> None:
     """The human report: findings in document order, a verdict, then what would be built."""
     for finding in [*report.errors, *report.warnings]:
-        _render_finding(finding, report.file, console)
+        render_finding(finding, console, file=report.file)
     counts = _counts(report)
     if not report.ok:
         console.print(f"[red]✗[/red] {escape(report.file)}: invalid ({counts})", soft_wrap=True)
@@ -144,22 +150,6 @@ def render_report(report: ValidationReport, console: Console = out_console) -> N
     console.print(_resource_table(report.state))
     if report.state.mapping:
         console.print(_mapping_table(report.state))
-
-
-def _render_finding(f: Finding, file: str, console: Console) -> None:
-    where = str(f.location) if f.location else file
-    style = "red" if f.severity == "error" else "yellow"
-    console.print(
-        f"[{style}]{f.severity}[/{style}] {escape(where)}: [bold]{escape(f.code)}[/bold]: "
-        f"{escape(f.message)}",
-        soft_wrap=True,
-    )
-    if f.field:
-        console.print(f"    field: {escape(f.field)}", soft_wrap=True)
-    for loc in f.related_locations:
-        console.print(f"    see also: {escape(str(loc))}", soft_wrap=True)
-    if f.hint:
-        console.print(f"    hint: {escape(f.hint)}", soft_wrap=True)
 
 
 def _counts(report: ValidationReport) -> str:

@@ -45,8 +45,9 @@ def finding_as_dict(f: Finding) -> dict[str, Any]:
     }
 
 
-def render_finding(f: Finding, console: Console = err_console) -> None:
-    where = str(f.location) if f.location else "?"
+def render_finding(f: Finding, console: Console = err_console, file: str | None = None) -> None:
+    """One finding, with its place (``file`` stands in when the finding has no line)."""
+    where = str(f.location) if f.location else (file or "?")
     style = "red" if f.severity == "error" else "yellow"
     console.print(
         f"[{style}]{f.severity}[/{style}] {escape(where)}: "
