@@ -19,7 +19,7 @@ import gc
 import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -60,7 +60,7 @@ def read_yaml(text: str, file: str) -> YamlDocument:
         fast = _compose_in_c(text)
         if fast is not _UNAVAILABLE:
             builder = _Builder(file, yaml.constructor)
-            data = None if fast is None else builder.build(fast, (), None)
+            data = None if fast is None else builder.build(cast(Node, fast), (), None)
             return YamlDocument(data, SourceMap(file, builder.nodes), builder.findings)
     finally:
         if was_enabled:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from typing import Any
 
-from provisioner.localcloud import lro
+from provisioner.localcloud import lro, rulecheck
 from provisioner.localcloud.context import Call
 from provisioner.localcloud.errors import ArmError, group_not_found
 from provisioner.localcloud.ids import RESOURCE_GROUP_TYPE, key
@@ -98,8 +99,13 @@ def delete_group(call: Call) -> Response:
         if status == "Succeeded":
             w = WriteCtx(tx, route.sub, call.now)
             rows = [r for r in tx.in_group(route.sub, route.rg) if r.key != row.key]
-            remove(w, rows)
-            tx.delete(row.key)
+            stuck = blocked(tx, rows)
+            remove(w, [r for r in rows if r.key not in stuck and r.parent not in stuck])
+            if stuck:
+                status = "Failed"
+                error = deletion_blocked(w, json.loads(row.doc)["name"], rows, stuck)
+            else:
+                tx.delete(row.key)
         op = lro.create(
             tx,
             "group-delete",
@@ -118,6 +124,57 @@ def delete_group(call: Call) -> Response:
     if ra:
         headers["Retry-After"] = ra
     return Response(202, headers)
+
+
+def blocked(tx, rows: list[Row]) -> set[str]:
+    """Keys of the group's resources Azure could not delete: something outside the group (or
+    another resource that stays) still uses them — a NIC on a foreign VM, a public IP or subnet
+    of a foreign NIC, a load balancer whose pool a foreign NIC is in. Computed to a fixpoint, so
+    the subnet of a NIC that stays, stays too."""
+    top = [r for r in rows if not r.parent]
+    inside = {r.key for r in rows}
+    stuck: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for r in top:
+            if r.key in stuck:
+                continue
+            users = tx.refs_to(r.key) - {r.key}
+            if any(u not in inside or u in stuck for u in users):
+                stuck.add(r.key)
+                changed = True
+    return stuck
+
+
+def deletion_blocked(w: WriteCtx, rg_name: str, rows: list[Row], stuck: set[str]) -> dict[str, Any]:
+    """ARM's ``ResourceGroupDeletionBlocked`` error: one detail per resource left, carrying the
+    error its own delete got (``NicInUse``, ``InUseSubnetCannotBeDeleted`` ...)."""
+    gone = {r.key for r in rows if r.key not in stuck}
+    lookup = rulecheck.HidingLookup(w, gone)
+    details, names = [], []
+    for r in rows:
+        if r.key not in stuck:
+            continue
+        doc = json.loads(r.doc)
+        names.append(f"{doc.get('type', '')}/{doc.get('name', '')}")
+        try:
+            rulecheck.run("check_delete", doc, w, lookup)
+            inner = ArmError(400, "Conflict", f"Resource {doc['id']} is in use.")
+        except ArmError as exc:
+            inner = exc
+        details.append(
+            {
+                "code": inner.code,
+                "target": doc["id"],
+                "message": json.dumps({"error": {"code": inner.code, "message": inner.message}}),
+            }
+        )
+    fields = {"rg": rg_name, "identifiers": ",".join(names), "tracking": str(uuid.uuid4())}
+    err = rulecheck.catalog_error("GROUP_DELETION_BLOCKED", **fields) or ArmError(
+        409, "ResourceGroupDeletionBlocked", f"Deletion of resource group '{rg_name}' failed."
+    )
+    return {"code": err.code, "message": err.message, "details": details}
 
 
 def group_operation(call: Call) -> Response:

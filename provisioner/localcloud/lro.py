@@ -159,8 +159,9 @@ def status_response(req: Request, op: Operation, now: float, results: bool) -> R
             return Response(202, headers)
         if op.status != "Succeeded":
             err = op.error or {"code": op.status, "message": f"Operation {op.status.lower()}."}
+            blocked = err["code"] == "ResourceGroupDeletionBlocked"
             raise ArmError(
-                400 if op.status == "Failed" else 409,
+                400 if op.status == "Failed" and not blocked else 409,
                 err["code"],
                 err["message"],
                 err.get("details"),

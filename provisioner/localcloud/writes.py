@@ -231,6 +231,8 @@ def put_child(call: Call) -> Response:
         call, parent_route, lambda old: _merge_child(route, old, item, outcome)
     )
     child = find_child(doc, route.child, item["name"])
+    if child is not None:  # while the parent's write runs, the child shows its state too
+        child["properties"]["provisioningState"] = doc["properties"]["provisioningState"]
     resp.status = 200 if outcome["existed"] else 201
     resp.body = json.dumps(child).encode()
     return resp

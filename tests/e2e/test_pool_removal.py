@@ -1,6 +1,6 @@
 """Dropping a pool that NICs still reference: the NICs leave it first, then the load balancer
-changes (Azure refuses a load balancer update that removes a pool still in use; the local cloud
-does not enforce that yet, so the order of the writes is what is checked)."""
+changes (Azure, and the local cloud, refuse a load balancer update that removes a pool still in
+use; the order of the writes is checked too)."""
 
 from __future__ import annotations
 

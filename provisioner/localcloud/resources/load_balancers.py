@@ -152,7 +152,7 @@ class LoadBalancers(Handler):
             p["protocol"] = norm_choice(p.get("protocol"), PROTOCOLS)
             p.setdefault("idleTimeoutInMinutes", 4)
             p.setdefault("enableTcpReset", False)
-            p.setdefault("allocatedOutboundPorts", 0)
+            p.setdefault("allocatedOutboundPorts", 1024)  # echoed when omitted (ASSETS-LB, 2023)
         for probe in props["probes"]:
             p = probe["properties"]
             p["protocol"] = norm_choice(p.get("protocol"), ("Tcp", "Http", "Https"))

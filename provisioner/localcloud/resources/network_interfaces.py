@@ -64,6 +64,7 @@ class NetworkInterfaces(Handler):
         p.setdefault("enableAcceleratedNetworking", False)
         p.setdefault("enableIPForwarding", False)
         p.setdefault("disableTcpStateTracking", False)
+        p.setdefault("vnetEncryptionSupported", False)
         p.setdefault("nicType", "Standard")
         p.setdefault("hostedWorkloads", [])
         p.setdefault("tapConfigurations", [])

@@ -46,6 +46,7 @@ class PublicIPs(Handler):
         )
         p.setdefault("idleTimeoutInMinutes", 4)
         p.setdefault("ipTags", [])
+        p.setdefault("ddosSettings", {"protectionMode": "VirtualNetworkInherited"})
         dns = p.get("dnsSettings")
         if isinstance(dns, dict) and dns.get("domainNameLabel"):
             dns.setdefault("fqdn", f"{dns['domainNameLabel']}.{doc['location']}.cloudapp.azure.com")

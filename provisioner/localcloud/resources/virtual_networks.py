@@ -35,6 +35,7 @@ class VirtualNetworks(Handler):
         p.setdefault("addressSpace", {"addressPrefixes": []})
         p.setdefault("virtualNetworkPeerings", [])
         p.setdefault("enableDdosProtection", False)
+        p.setdefault("enableVmProtection", False)
         subnets = inline_children(rid, TYPE, "subnets", p_in.get("subnets"), doc["etag"])
         for s in subnets:
             sp = s["properties"]

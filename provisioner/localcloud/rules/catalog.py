@@ -33,7 +33,12 @@ _REF = (
 )
 
 INVALID_RESOURCE_REFERENCE = ErrorCode(
-    "InvalidResourceReference", _REF, True, "Azure/bicep-types-az#1403, pulumi-azure-native#3601"
+    "InvalidResourceReference",
+    _REF,
+    True,
+    "Azure/bicep-types-az#1403, pulumi-azure-native#3601 (code and message); also raised, with "
+    "the NIC ipconfig as referrer, when a load balancer PUT drops a pool or inbound NAT rule a "
+    "NIC still references (that use inferred: Azure validates every reference on a write)",
 )
 INVALID_REQUEST_FORMAT = ErrorCode(
     "InvalidRequestFormat",
@@ -292,6 +297,17 @@ LB_IN_USE = ErrorCode(
     "load balancer, remove the references to its backend address pools and inbound NAT rules.",
     True,
     "Microsoft support article on deleting load balancers (code); message inferred",
+)
+
+GROUP_DELETION_BLOCKED = ErrorCode(
+    "ResourceGroupDeletionBlocked",
+    "Deletion of resource group '{rg}' failed as resources with identifiers '{identifiers}' could "
+    "not be deleted. The provisioning state of the resource group will be rolled back. The "
+    "tracking Id is '{tracking}'. Please check audit logs for more details.",
+    True,
+    "MicrosoftDocs/azure-docs#52282 (NIC and VNet left, details per resource), "
+    "Azure/bicep-registry-modules#1607, azure-dev#2497 (409)",
+    status=409,
 )
 
 ALL_CODES: tuple[ErrorCode, ...] = tuple(

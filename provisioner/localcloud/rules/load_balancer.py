@@ -32,6 +32,7 @@ def check(doc: dict, lookup) -> None:
     check_children_need_frontend(lb)
     check_limits(lb)
     check_references(lb, lookup)
+    check_members_still_resolve(lb, lookup)
     check_frontends(lb, lookup)
     check_ha_ports_placement(lb)
     check_rule_uniqueness(lb)
@@ -128,6 +129,23 @@ def check_references(lb: LoadBalancer, lookup) -> None:
     for pool_id, frontend in lb.nat_pools:
         if frontend and key(frontend) not in frontends:
             raise catalog.INVALID_RESOURCE_REFERENCE.violation(missing=frontend, referrer=pool_id)
+
+
+def check_members_still_resolve(lb: LoadBalancer, lookup) -> None:
+    """A pool or inbound NAT rule a stored NIC ipconfig still references may not be dropped.
+
+    Azure validates every reference on a write, so the NIC's reference to the child this PUT
+    removes is a reference to a missing resource: ``InvalidResourceReference`` naming the pool
+    (or NAT rule) and the NIC ipconfig. NICs leave the pool first, then the pool can go.
+    """
+    kept = {key(p.id) for p in lb.pools} | {key(r.id) for r in lb.nat_rules}
+    for nic_doc in others(lookup.of_type(NIC_TYPE) or (), None):
+        for ic in parse_ipconfigs(nic_doc):
+            for target in (*ic.pools, *ic.nat_rules):
+                if key(parent(target)) == key(lb.id) and key(target) not in kept:
+                    raise catalog.INVALID_RESOURCE_REFERENCE.violation(
+                        missing=target, referrer=ic.id
+                    )
 
 
 def check_frontends(lb: LoadBalancer, lookup) -> None:
