@@ -14,6 +14,9 @@ from provisioner.errors import UserInputError
 _DURATION = re.compile(r"^([1-9][0-9]*)([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
+#: A hundred years: anything longer is a typo, and would overflow timestamps near year 9999.
+MAX_DURATION = timedelta(days=36500)
+
 
 class InvalidDuration(UserInputError):
     """A ``--ttl`` / ``--older-than`` value that is not ``<n>m``, ``<n>h`` or ``<n>d``. Exit 2."""
@@ -37,9 +40,12 @@ def parse_duration(value: str, option: str = "--ttl") -> timedelta:
         raise InvalidDuration(option, value)
     amount, unit = int(match.group(1)), match.group(2)
     try:
-        return timedelta(**{_UNITS[unit]: amount})
+        delta = timedelta(**{_UNITS[unit]: amount})
     except OverflowError as exc:
         raise InvalidDuration(option, value) from exc
+    if delta > MAX_DURATION:
+        raise InvalidDuration(option, value)
+    return delta
 
 
 def format_timestamp(moment: datetime) -> str:

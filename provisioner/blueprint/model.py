@@ -245,6 +245,16 @@ class Guest(Strict):
 class Defaults(Strict):
     ttl: Duration | None = Field(default=None, description="Default --ttl, e.g. 4h, 30m, 2d")
 
+    @field_validator("ttl")
+    @classmethod
+    def _at_most_a_century(cls, v: str | None) -> str | None:
+        if v is not None:
+            amount, unit = int(v[:-1]), v[-1]
+            minutes = amount * {"m": 1, "h": 60, "d": 1440}[unit]
+            if minutes > 36500 * 1440:
+                raise ValueError(f"ttl {v!r} is longer than 100 years (36500d)")
+        return v
+
 
 class Blueprint(Strict):
     blueprint: Literal[1] = Field(description="Format version; always 1")

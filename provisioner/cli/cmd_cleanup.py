@@ -11,6 +11,13 @@ from typing import Annotated
 
 import typer
 
+from provisioner.cli.cmd_lifecycle import (
+    ENV_PATTERN,
+    add_command,
+    check_duration,
+    check_env,
+    open_cli_target,
+)
 from provisioner.cli.common import OutputFormat, emit_json, err_console, fail, out_console
 from provisioner.errors import ProvisionerError, UserInputError
 
@@ -41,6 +48,26 @@ def _now(value: str | None) -> datetime:
     if moment is None:
         raise UserInputError(f"--now {value!r} is not an ISO 8601 timestamp")
     return moment
+
+
+def _target_line(
+    cloud: str | None,
+    subscription: str | None,
+    state: str | None,
+    output: OutputFormat,
+    env: str | None = None,
+) -> None:
+    """The first line on stderr: the target (and environment), before anything is checked."""
+    from provisioner.apply.target import target_label
+
+    try:
+        label = target_label(cloud, subscription, state)
+    except ProvisionerError as exc:
+        fail(exc, output)
+    shown = "" if not env else env if ENV_PATTERN.fullmatch(env) else repr(env)
+    err_console.print(
+        f"target: {label}" + (f" · env: {shown}" if shown else ""), markup=False, soft_wrap=True
+    )
 
 
 def cleanup(
@@ -76,27 +103,27 @@ def cleanup(
 ) -> None:
     """Destroy environments left behind: expired, by name prefix, or by age. Dry run by default."""
     from provisioner.apply.retry import call_with_retry
-    from provisioner.apply.target import open_target
     from provisioner.envs.cleanup import run_cleanup
     from provisioner.envs.destroy import destroyer_for
     from provisioner.envs.discovery import discover_environments
     from provisioner.envs.selection import Criteria, select
-    from provisioner.envs.ttl import parse_duration
 
+    _target_line(cloud, subscription, state, output)
     try:
         moment = _now(now)
+        if env_prefix:
+            check_env(env_prefix, "--env-prefix")
         criteria = Criteria(
             expired=expired,
             env_prefix=env_prefix or None,
-            older_than=parse_duration(older_than, "--older-than") if older_than else None,
+            older_than=check_duration(older_than, "--older-than", moment) if older_than else None,
         )
         if criteria.is_empty():
             select([], criteria, moment)  # raises the user error, before any cloud call
-        target = open_target(cloud, subscription, state)
+        target = open_cli_target(cloud, subscription, state)
     except ProvisionerError as exc:
         fail(exc, output)
     try:
-        err_console.print(f"target: {target.label}")
         graph = _graph_client(target) if resource_graph else None
         environments = discover_environments(
             target.resources,
@@ -182,18 +209,17 @@ def extend(
     now: NowOpt = None,
 ) -> None:
     """Move an environment's expiry to now + TTL (tags only; nothing else changes)."""
-    from provisioner.apply.target import open_target
     from provisioner.envs.extend import extend_environment
-    from provisioner.envs.ttl import parse_duration
 
+    _target_line(cloud, subscription, state, output, env)
     try:
         moment = _now(now)
-        parse_duration(ttl)  # invalid input exits 2 before any cloud call
-        target = open_target(cloud, subscription, state)
+        check_env(env)
+        check_duration(ttl, "--ttl", moment)  # invalid input exits 2 before any cloud call
+        target = open_cli_target(cloud, subscription, state)
     except ProvisionerError as exc:
         fail(exc, output)
     try:
-        err_console.print(f"target: {target.label}")
         result = extend_environment(target, env, ttl, moment)
     except ProvisionerError as exc:
         fail(exc, output)
@@ -212,5 +238,5 @@ def extend(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
-    app.command("cleanup")(cleanup)
-    app.command("extend")(extend)
+    add_command(app, cleanup, "cleanup")
+    add_command(app, extend, "extend")

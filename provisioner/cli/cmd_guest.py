@@ -22,6 +22,7 @@ from provisioner.cli.cmd_lifecycle import (
     SubscriptionOpt,
     _start,
     _target,
+    add_command,
 )
 from provisioner.cli.common import OutputFormat, emit_json, err_console, fail, out_console
 from provisioner.errors import ProvisionerError, UserInputError
@@ -237,5 +238,5 @@ def _verify_datapath(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
-    app.command()(guest)
-    app.command()(verify)
+    add_command(app, guest)
+    add_command(app, verify)

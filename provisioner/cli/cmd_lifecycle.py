@@ -6,16 +6,30 @@ cloud by accident. With ``--output json`` stdout carries exactly one JSON docume
 
 from __future__ import annotations
 
+import functools
+import logging
+import os
+import re
+import sqlite3
 import sys
+import threading
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.markup import escape
+from typer.core import TyperCommand
+
+try:  # typer >= 0.22 carries its own copy of click
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover - older typer on the real click
+    from click.exceptions import UsageError  # type: ignore[assignment]
 
 from provisioner.cli.common import OutputFormat, emit_json, err_console, fail, render_finding
-from provisioner.errors import ApplyFailed, ProvisionerError, UserInputError
+from provisioner.errors import ApplyFailed, BlueprintInvalid, ProvisionerError, UserInputError
 
 CloudOpt = typer.Option(None, "--cloud", help="local or azure (default: azure iff a subscription)")
 SubscriptionOpt = typer.Option(
@@ -28,10 +42,170 @@ OutputOpt = typer.Option(OutputFormat.text, "--output", "-o", help="text or json
 EnvOpt = typer.Option(None, "--env", help="Environment name (default: the blueprint's name)")
 
 
-def _target(cloud: str | None, subscription: str | None, state: Path | None) -> Any:
-    from provisioner.apply.target import open_target
+#: The blueprint's own ``name`` rule: the environment is part of every resource name and tag, and
+#: Azure compares names without case (``Prod`` and ``prod`` would share resources, not tags).
+ENV_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+SUBSCRIPTION_PATTERN = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
-    return open_target(cloud, subscription, state)
+
+class Interrupted(ProvisionerError):
+    """Ctrl-C: what was started may be half done; the next ``up`` or ``down`` converges."""
+
+    exit_code = 130
+
+
+def check_env(env: str | None, option: str = "--env") -> None:
+    """Exit 2 for a name that cannot be part of resource names and tags."""
+    if env is None or ENV_PATTERN.fullmatch(env):
+        return
+    raise UserInputError(
+        f"{option} {env!r} is not a valid environment name: use 1-40 lowercase letters, digits "
+        "and '-', starting with a letter or digit (it becomes part of every resource name)"
+    )
+
+
+def check_subscription(subscription: str | None) -> None:
+    """A subscription id (given or from the environment) must be a GUID: exit 2 before sign-in."""
+    from provisioner.apply.target import SUBSCRIPTION_ENV
+
+    given = subscription or os.environ.get(SUBSCRIPTION_ENV) or None
+    if given is None or SUBSCRIPTION_PATTERN.fullmatch(given):
+        return
+    where = "--subscription" if subscription else f"${SUBSCRIPTION_ENV}"
+    raise UserInputError(
+        f"{where} {given!r} is not a subscription id "
+        "(a GUID like 00000000-0000-0000-0000-000000000000)"
+    )
+
+
+def check_duration(value: str, option: str, now: datetime | None = None) -> timedelta:
+    """Parse ``30m``/``4h``/``2d`` and make sure ``now`` ± it is a date (exit 2 otherwise)."""
+    from provisioner.apply.durations import parse_duration
+
+    delta = parse_duration(value, option)
+    moment = now or datetime.now(UTC)
+    try:
+        moment + delta
+        moment - delta
+    except OverflowError:
+        raise UserInputError(
+            f"{option} {value!r} is too long: the date would be past the year 9999"
+        ) from None
+    return delta
+
+
+def open_cli_target(cloud: str | None, subscription: str | None, state: Any) -> Any:
+    """:func:`open_target` with an unusable ``--state`` file reported as bad input (exit 2)."""
+    from provisioner.apply.target import open_target, resolve_cloud, state_path
+
+    check_subscription(subscription)
+    kind, _ = resolve_cloud(cloud, subscription)
+    if kind != "local":
+        # DefaultAzureCredential logs every credential it tried as a multi-line warning; the
+        # failure is reported once, in one line, by ``guarded``.
+        logging.getLogger("azure.identity").addHandler(logging.NullHandler())
+        logging.getLogger("azure.identity").propagate = False
+        return open_target(cloud, subscription, state)
+    path = state_path(state)
+    if path.is_dir():
+        raise UserInputError(
+            f"local cloud state {str(path)!r} is a directory; "
+            "give a file (--state DIR/cloud.sqlite)"
+        )
+    try:
+        return open_target(cloud, subscription, state)
+    except sqlite3.DatabaseError as exc:  # also OperationalError "unable to open database file"
+        reason = str(exc)
+        if "not a database" in reason:
+            reason += "; it was left untouched (move it away, or pass another --state)"
+        raise UserInputError(f"local cloud state {str(path)!r} cannot be used: {reason}") from None
+    except OSError as exc:
+        raise UserInputError(
+            f"local cloud state {str(path)!r} cannot be used: {exc.strerror or exc}"
+        ) from None
+
+
+def _target(cloud: str | None, subscription: str | None, state: Path | None) -> Any:
+    return open_cli_target(cloud, subscription, state)
+
+
+# --- what every command shares: Ctrl-C, sign-in failures, usage errors in JSON mode -----------
+
+
+def _exit_now(code: int) -> None:
+    """Leave at once: worker threads still waiting on Azure must not hold the exit (tests patch)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _busy_threads() -> bool:
+    main = threading.main_thread()
+    return any(t is not main and t.is_alive() and not t.daemon for t in threading.enumerate())
+
+
+def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a command: Ctrl-C exits 130 with one line; a failed Azure sign-in is a clear error."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        output = kwargs.get("output", OutputFormat.text)
+        try:
+            return func(*args, **kwargs)
+        except KeyboardInterrupt:
+            message = (
+                "interrupted: operations already sent may finish or be half done; "
+                "run the command again to converge (or `provision down`)"
+            )
+            busy = _busy_threads()
+            try:
+                fail(Interrupted(message), output)
+            except SystemExit:
+                if busy:
+                    _exit_now(Interrupted.exit_code)
+                raise
+        except Exception as exc:
+            from azure.core.exceptions import ClientAuthenticationError
+
+            if not isinstance(exc, ClientAuthenticationError):
+                raise
+            first = (str(exc.message or exc).strip().splitlines() or ["no detail"])[0]
+            fail(
+                UserInputError(
+                    f"cannot sign in to Azure: {first} "
+                    "(run `az login`, or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET)"
+                ),
+                output,
+            )
+
+    return wrapper
+
+
+def _wants_json(args: list[str]) -> bool:
+    for i, arg in enumerate(args):
+        if arg in ("--output", "-o") and i + 1 < len(args) and args[i + 1] == "json":
+            return True
+        if arg in ("--output=json", "-ojson", "-o=json"):
+            return True
+    return False
+
+
+class CliCommand(TyperCommand):
+    """A typer command whose usage errors also give one JSON document with ``--output json``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        wants_json = _wants_json(list(args))
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as exc:
+            if wants_json:
+                emit_json({"ok": False, "error": exc.format_message()})
+            raise
+
+
+def add_command(app: typer.Typer, func: Callable[..., Any], name: str | None = None) -> None:
+    """Register ``func`` guarded, with JSON-aware usage errors."""
+    app.command(name, cls=CliCommand)(guarded(func))
 
 
 def _start(
@@ -47,23 +221,57 @@ def _start(
     from provisioner.apply.target import target_label
 
     loaded, problem = None, None
-    if blueprint is not None:
+    try:
+        check_env(env)
+        check_subscription(subscription)
+    except UserInputError as exc:
+        problem = exc
+    if blueprint is not None and problem is None:
         try:
             loaded = load_and_validate(blueprint)
+            _check_default_ttl(loaded)
         except ProvisionerError as exc:
-            problem = exc
+            problem, loaded = exc, None
     if env is None and blueprint is not None:
         env = loaded.blueprint.name if loaded is not None else blueprint.stem
     try:
         label = target_label(cloud, subscription, state)
     except ProvisionerError as exc:
         fail(exc, output)
-    err_console.print(f"target: {label}" + (f" · env: {env}" if env else ""), markup=False)
+    shown = env if env is None or ENV_PATTERN.fullmatch(env) else repr(env)
+    err_console.print(
+        f"target: {label}" + (f" · env: {shown}" if shown else ""), markup=False, soft_wrap=True
+    )
     if problem is not None:
-        fail(problem, output)
+        _fail_input(problem, output)
     for warning in loaded.warnings if loaded is not None else []:
         render_finding(warning)
     return loaded, env
+
+
+def _check_default_ttl(loaded: Any) -> None:
+    """``defaults.ttl: 3000000d`` passes the grammar but is past the year 9999: exit 2 here."""
+    from provisioner.errors import Finding
+
+    ttl = getattr(getattr(loaded.blueprint, "defaults", None), "ttl", None)
+    if not ttl:
+        return
+    try:
+        check_duration(ttl, "defaults.ttl")
+    except UserInputError as exc:
+        path = ("defaults", "ttl")
+        finding = Finding("InvalidValue", str(exc), path, location=loaded.locate(path))
+        raise BlueprintInvalid(loaded.path, [finding]) from None
+
+
+def _fail_input(problem: ProvisionerError, output: OutputFormat) -> NoReturn:
+    """:func:`fail`, with a finding that has no line (a missing file) still naming its file."""
+    if isinstance(problem, BlueprintInvalid) and output is OutputFormat.text:
+        for finding in problem.findings:
+            render_finding(finding, file=problem.file)
+        err_console.print(f"[red]error:[/red] {escape(str(problem))}", soft_wrap=True)
+        raise SystemExit(problem.exit_code)
+    fail(problem, output)
 
 
 def _confirm(question: str, yes: bool, *, destructive: bool = True) -> None:
@@ -185,7 +393,6 @@ def up(
     from provisioner.apply.lifecycle import (
         apply_plan,
         desired_state,
-        parse_ttl,
         plan_environment,
         run_guest,
     )
@@ -196,7 +403,7 @@ def up(
     loaded, env = _start(blueprint, env, output, cloud, subscription, state)
     try:
         if ttl:
-            parse_ttl(ttl)
+            check_duration(ttl, "--ttl")
         target = _target(cloud, subscription, state)
     except ProvisionerError as exc:
         fail(exc, output)
@@ -338,6 +545,12 @@ def down(
         _render_guest_failures(_guest_failures(report.guest))
         for left in report.left:
             err_console.print(f"[red]left:[/red] {left.id}: {left.reason}", markup=True)
+        if not report.deleted and not report.left:
+            err_console.print(
+                f"down: nothing carries the tags of environment {env!r} in {target.label}",
+                markup=False,
+                soft_wrap=True,
+            )
         err_console.print(
             f"down: deleted {len(report.deleted)} resource(s) in {report.seconds:.1f}s"
             + ("" if report.ok else f"; {len(report.left)} could not be deleted")
@@ -408,7 +621,5 @@ def status(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
-    app.command()(plan)
-    app.command()(up)
-    app.command()(down)
-    app.command()(status)
+    for command in (plan, up, down, status):
+        add_command(app, command)

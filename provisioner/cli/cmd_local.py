@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import sys
 import threading
 from pathlib import Path
 
 import typer
+
+from provisioner.cli.common import fail
+from provisioner.errors import UserInputError
 
 local_app = typer.Typer(
     name="local",
@@ -18,16 +22,38 @@ local_app = typer.Typer(
 _STATE_HELP = "SQLite state file (default: .provision/localcloud.sqlite)."
 
 
+def _reason(exc: BaseException) -> str:
+    reason = getattr(exc, "strerror", None) or str(exc)
+    if "not a database" in reason:
+        reason += " (it was left untouched; move it away, or pass another --state)"
+    return reason
+
+
+def _check_state(state: Path | None) -> None:
+    """A directory or a file in a missing place is bad input (exit 2), not a traceback."""
+    from provisioner.apply.target import DEFAULT_STATE
+
+    path = state or DEFAULT_STATE
+    if path.is_dir():
+        fail(UserInputError(f"local cloud state {str(path)!r} is a directory; give a file"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(UserInputError(f"local cloud state {str(path)!r} cannot be used: {_reason(exc)}"))
+
+
 @local_app.command("serve")
 def serve_cmd(
-    port: int = typer.Option(0, "--port", help="Port on 127.0.0.1 (0 = any free port)."),
+    port: int = typer.Option(
+        0, "--port", min=0, max=65535, help="Port on 127.0.0.1 (0 = any free port)."
+    ),
     state: Path | None = typer.Option(None, "--state", help=_STATE_HELP),
     tls: bool = typer.Option(False, "--tls", help="Serve HTTPS with a throw-away CA."),
     ca_path: Path | None = typer.Option(
         None, "--ca-path", help="Where to write the CA certificate (with --tls)."
     ),
     time_scale: float | None = typer.Option(
-        None, "--time-scale", help="Real seconds per virtual second (0 = instant)."
+        None, "--time-scale", min=0.0, help="Real seconds per virtual second (0 = instant)."
     ),
 ) -> None:
     """Serve the local cloud on loopback until interrupted."""
@@ -35,7 +61,11 @@ def serve_cmd(
 
     if ca_path is None and tls:
         ca_path = (state.parent if state else Path(".provision")) / "localcloud-ca.pem"
-    server = serve(state, port=port, tls=tls, ca_path=ca_path)
+    _check_state(state)
+    try:
+        server = serve(state, port=port, tls=tls, ca_path=ca_path)
+    except (OSError, sqlite3.DatabaseError) as exc:
+        fail(UserInputError(f"local cloud cannot start on 127.0.0.1:{port}: {_reason(exc)}"))
     if time_scale is not None:
         server.cloud.set_time_scale(time_scale)
     typer.echo(f"local cloud listening on {server.url}")
@@ -56,9 +86,15 @@ def serve_cmd(
 @local_app.command("reset")
 def reset_cmd(state: Path | None = typer.Option(None, "--state", help=_STATE_HELP)) -> None:
     """Forget every resource, operation, log entry, fault and setting of the local cloud."""
+    from provisioner.apply.target import DEFAULT_STATE
     from provisioner.localcloud import LocalCloud
 
-    cloud = LocalCloud(state)
+    _check_state(state)
+    try:
+        cloud = LocalCloud(state)
+    except (OSError, sqlite3.DatabaseError) as exc:
+        where = state or DEFAULT_STATE
+        fail(UserInputError(f"local cloud state {str(where)!r} cannot be opened: {_reason(exc)}"))
     cloud.reset()
     typer.echo(f"local cloud reset: {cloud.state_path}")
     cloud.close()

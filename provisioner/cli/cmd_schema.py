@@ -7,6 +7,7 @@ import sys
 import typer
 
 from provisioner.blueprint.schema import blueprint_schema_json
+from provisioner.cli.cmd_lifecycle import add_command
 
 
 def schema() -> None:
@@ -22,4 +23,4 @@ def schema() -> None:
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
-    app.command("schema")(schema)
+    add_command(app, schema, "schema")

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from provisioner.blueprint.loader import load_blueprint
 from provisioner.blueprint.source import attach_locations
+from provisioner.cli.cmd_lifecycle import add_command
 from provisioner.cli.common import (
     OutputFormat,
     emit_json,
@@ -217,4 +218,4 @@ def validate(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
-    app.command("validate")(validate)
+    add_command(app, validate, "validate")

@@ -73,6 +73,6 @@ def fail(exc: ProvisionerError, output: OutputFormat = OutputFormat.text) -> NoR
     else:
         if isinstance(exc, BlueprintInvalid):
             for f in exc.findings:
-                render_finding(f)
+                render_finding(f, file=exc.file)
         err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
     raise SystemExit(exc.exit_code)
