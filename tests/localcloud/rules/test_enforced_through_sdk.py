@@ -5,8 +5,6 @@ Skipped until ``provisioner.localcloud`` exports ``LocalCloud`` with ``.transpor
 
 from __future__ import annotations
 
-import inspect
-
 import pytest
 from azure.core.credentials import AccessToken
 from azure.core.exceptions import HttpResponseError
@@ -42,11 +40,7 @@ class FakeCredential:
 
 
 def _start(tmp_path):
-    params = inspect.signature(LocalCloud).parameters
-    for name in ("path", "db_path", "database", "state"):
-        if name in params:
-            return LocalCloud(**{name: tmp_path / "cloud.db"})
-    return LocalCloud()
+    return LocalCloud(tmp_path / "cloud.db")
 
 
 @pytest.fixture
