@@ -35,6 +35,7 @@ from provisioner.compile.desired import (
     Kind,
     Ownership,
 )
+from provisioner.compile.ids import nic_of, resource_group_of
 from provisioner.errors import ApplyFailed, SourceLocation
 from provisioner.plan.diff import body_of, plan_resource, primary_ipconfig
 from provisioner.plan.live import (
@@ -42,7 +43,6 @@ from provisioner.plan.live import (
     MANAGED_TAG,
     get_body,
     read_resource,
-    resource_group_of,
 )
 from provisioner.plan.model import Action, Change, Plan
 
@@ -314,7 +314,7 @@ class Executor:
                 if not pool_id or pool_id in keep:
                     continue
                 for ref in (pool.get("properties") or {}).get("backendIPConfigurations") or []:
-                    nic = _nic_of(str(ref.get("id", "")))
+                    nic = nic_of(str(ref.get("id", "")))
                     if nic:
                         removed.setdefault(nic.lower(), set()).add(pool_id)
         return removed
@@ -416,15 +416,6 @@ class Executor:
         if isinstance(exc, ApplyFailed | KeyboardInterrupt | SystemExit):
             return exc
         return ApplyFailed(error_code(exc), describe(exc), key, self.locate(source))
-
-
-def _nic_of(ip_configuration_id: str) -> str | None:
-    """``…/networkInterfaces/nic/ipConfigurations/x`` → ``…/networkInterfaces/nic``."""
-    parts = ip_configuration_id.split("/")
-    lowered = [p.lower() for p in parts]
-    if "networkinterfaces" not in lowered:
-        return None
-    return "/".join(parts[: lowered.index("networkinterfaces") + 2])
 
 
 def _adopted(resource: DesiredResource) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 from provisioner.apply.durations import format_timestamp, parse_duration
 from provisioner.apply.events import EventSink, ignore
 from provisioner.apply.executor import ApplyReport, Executor
-from provisioner.apply.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry
+from provisioner.apply.retry import DEFAULT_POLICY, RetryPolicy, retrying_call
 from provisioner.compile.compiler import CompileContext, compile_blueprint
 from provisioner.compile.desired import DesiredState, Ownership
 from provisioner.errors import BlueprintInvalid, Finding, SourceLocation
@@ -118,21 +118,17 @@ def desired_state(
     live creation time is always kept (``now`` for a new environment)."""
     now = now or datetime.now(UTC)
     default_ttl = getattr(getattr(loaded.blueprint, "defaults", None), "ttl", None)
-    live = environment_tags(target, env, _reader(target, policy))
+    live = environment_tags(target, env, retrying_call(target, policy))
     expires = resolve_expiry(ttl, default_ttl, live.expires, now)
     ctx = CompileContext(env, target.subscription_id, loaded.digest, expires)
     state = compile_blueprint(loaded.blueprint, ctx)
     return with_created(state, resolve_created(live.created, now))
 
 
-def _reader(target: Any, policy: RetryPolicy) -> Any:
-    return lambda fn: call_with_retry(fn, sleep=target.sleep, policy=policy)
-
-
 def plan_environment(
     target: Any, state: DesiredState, *, policy: RetryPolicy = DEFAULT_POLICY, parallel: int = 8
 ) -> Plan:
-    return make_plan(target, state, _reader(target, policy), parallel=parallel)
+    return make_plan(target, state, retrying_call(target, policy), parallel=parallel)
 
 
 def apply_plan(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from azure.core.exceptions import (
     AzureError,
@@ -171,6 +171,13 @@ def call_with_retry(
         reraise=True,
     )
     return retrying(fn)
+
+
+def retrying_call(
+    target: Any, policy: RetryPolicy = DEFAULT_POLICY
+) -> Callable[[Callable[[], Any]], Any]:
+    """The ``call`` every reader takes: ``fn`` through :func:`call_with_retry` on ``target``."""
+    return lambda fn: call_with_retry(fn, sleep=target.sleep, policy=policy)
 
 
 def describe(exc: BaseException) -> str:

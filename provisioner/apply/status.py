@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioner.apply.retry import call_with_retry
+from provisioner.apply.retry import retrying_call
 from provisioner.compile.desired import MappingRow
 from provisioner.plan.live import (
     CREATED_TAG,
@@ -59,8 +59,7 @@ class EnvironmentStatus:
 def environment_status(target: Any, env: str, loaded: Any = None) -> EnvironmentStatus:
     """One environment's resources; with a blueprint, drift and the blueprint's mapping too."""
 
-    def call(fn: Any) -> Any:
-        return call_with_retry(fn, sleep=target.sleep)
+    call = retrying_call(target)
 
     resources = list_tagged(target, env, call)
     if loaded is None:

@@ -33,15 +33,17 @@ from provisioner.apply.retry import (
     describe,
     error_code,
     error_codes,
+    retrying_call,
 )
 from provisioner.compile.desired import Kind
+from provisioner.compile.ids import nic_of, resource_group_of
+from provisioner.compile.ids import top_level_id as top_level
 from provisioner.plan.live import (
     KIND_OF_TYPE,
     LiveResource,
     get_body,
     is_owned,
     list_tagged,
-    resource_group_of,
 )
 from provisioner.plan.planner import DELETE_ORDER
 
@@ -133,8 +135,7 @@ def destroy_environment(
     started = time.monotonic()
     report = TeardownReport(env)
 
-    def call(fn: Any) -> Any:
-        return call_with_retry(fn, sleep=target.sleep, policy=policy)
+    call = retrying_call(target, policy)
 
     owned = list(owned) if owned is not None else list_tagged(target, env, call)
     kept = pinned(target, owned, keep, call)
@@ -213,12 +214,6 @@ def _kind_of_id(resource_id: str) -> Kind | None:
     if len(parts) >= 8:
         return KIND_OF_TYPE.get(f"{parts[5]}/{parts[6]}".lower())
     return None
-
-
-def top_level(resource_id: str) -> str:
-    """The top-level resource id behind a (possibly child) id, lower-cased for comparison."""
-    parts = resource_id.strip("/").split("/")
-    return "/" + "/".join(parts[:8]).lower() if len(parts) >= 8 else "/" + "/".join(parts).lower()
 
 
 def uses(kind: Kind | None, body: Mapping[str, Any] | None) -> list[str]:
@@ -360,15 +355,13 @@ def _detach_adopted_nics(
     nic_ids = set()
     for p in pools:
         for ref in (p.get("properties") or {}).get("backendIPConfigurations") or []:
-            ref_id = str(ref.get("id", ""))
-            parts = ref_id.split("/")
-            if "networkInterfaces" in parts:
-                nic_ids.add("/".join(parts[: parts.index("networkInterfaces") + 2]))
+            nic_id = nic_of(str(ref.get("id", "")))
+            if nic_id is not None:
+                nic_ids.add(nic_id)
     for nic_id in sorted(nic_ids):
         if nic_id.lower() in owned_ids or nic_id.lower() not in adopted:
             continue  # ours (deleted before the load balancer), or not ours to edit
-        parts = nic_id.strip("/").split("/")
-        rg, name = parts[3], parts[-1]
+        rg, name = resource_group_of(nic_id), nic_id.split("/")[-1]
         try:
             _strip_pools(target, rg, name, pool_ids, call)
         except Exception as exc:  # noqa: BLE001

@@ -12,26 +12,19 @@ from typing import Annotated
 import typer
 
 from provisioner.cli.cmd_lifecycle import (
-    ENV_PATTERN,
+    CloudOpt,
+    OutputOpt,
+    StateOpt,
+    SubscriptionOpt,
     add_command,
     check_duration,
     check_env,
     open_cli_target,
+    target_line,
 )
 from provisioner.cli.common import OutputFormat, emit_json, err_console, fail, out_console
 from provisioner.errors import ProvisionerError, UserInputError
 
-CloudOpt = Annotated[
-    str | None, typer.Option("--cloud", help="local or azure (default: azure iff a subscription)")
-]
-SubscriptionOpt = Annotated[
-    str | None,
-    typer.Option("--subscription", help="Azure subscription id (or AZURE_SUBSCRIPTION_ID)"),
-]
-StateOpt = Annotated[
-    str | None, typer.Option("--state", help="Local cloud state file (or PROVISION_LOCAL_STATE)")
-]
-OutputOpt = Annotated[OutputFormat, typer.Option("--output", "-o", help="text or json")]
 #: Tests inject "now" through it; users ask "what will tonight's job take?"
 NowOpt = Annotated[
     str | None,
@@ -48,26 +41,6 @@ def _now(value: str | None) -> datetime:
     if moment is None:
         raise UserInputError(f"--now {value!r} is not an ISO 8601 timestamp")
     return moment
-
-
-def _target_line(
-    cloud: str | None,
-    subscription: str | None,
-    state: str | None,
-    output: OutputFormat,
-    env: str | None = None,
-) -> None:
-    """The first line on stderr: the target (and environment), before anything is checked."""
-    from provisioner.apply.target import target_label
-
-    try:
-        label = target_label(cloud, subscription, state)
-    except ProvisionerError as exc:
-        fail(exc, output)
-    shown = "" if not env else env if ENV_PATTERN.fullmatch(env) else repr(env)
-    err_console.print(
-        f"target: {label}" + (f" · env: {shown}" if shown else ""), markup=False, soft_wrap=True
-    )
 
 
 def cleanup(
@@ -95,20 +68,20 @@ def cleanup(
         bool,
         typer.Option("--resource-graph", help="Azure only: discover through Azure Resource Graph"),
     ] = False,
-    cloud: CloudOpt = None,
-    subscription: SubscriptionOpt = None,
-    state: StateOpt = None,
-    output: OutputOpt = OutputFormat.text,
+    cloud: str | None = CloudOpt,
+    subscription: str | None = SubscriptionOpt,
+    state: str | None = StateOpt,
+    output: OutputFormat = OutputOpt,
     now: NowOpt = None,
 ) -> None:
     """Destroy environments left behind: expired, by name prefix, or by age. Dry run by default."""
-    from provisioner.apply.retry import call_with_retry
+    from provisioner.apply.retry import retrying_call
     from provisioner.envs.cleanup import run_cleanup
     from provisioner.envs.destroy import destroyer_for
     from provisioner.envs.discovery import discover_environments
     from provisioner.envs.selection import Criteria, select
 
-    _target_line(cloud, subscription, state, output)
+    target_line(cloud, subscription, state, output)
     try:
         moment = _now(now)
         if env_prefix:
@@ -129,7 +102,7 @@ def cleanup(
             target.resources,
             graph_client=graph,
             subscription_id=target.subscription_id,
-            call=lambda fn: call_with_retry(fn, sleep=target.sleep),
+            call=retrying_call(target),
         )
         decisions = select(environments, criteria, moment)
         is_dry = dry_run or not yes
@@ -202,16 +175,16 @@ def _render(report) -> None:  # type: ignore[no-untyped-def]
 def extend(
     env: Annotated[str, typer.Option("--env", help="The environment to keep longer")],
     ttl: Annotated[str, typer.Option("--ttl", help="New lifetime from now: 30m, 4h, 2d")],
-    cloud: CloudOpt = None,
-    subscription: SubscriptionOpt = None,
-    state: StateOpt = None,
-    output: OutputOpt = OutputFormat.text,
+    cloud: str | None = CloudOpt,
+    subscription: str | None = SubscriptionOpt,
+    state: str | None = StateOpt,
+    output: OutputFormat = OutputOpt,
     now: NowOpt = None,
 ) -> None:
     """Move an environment's expiry to now + TTL (tags only; nothing else changes)."""
     from provisioner.envs.extend import extend_environment
 
-    _target_line(cloud, subscription, state, output, env)
+    target_line(cloud, subscription, state, output, env or None)
     try:
         moment = _now(now)
         check_env(env)

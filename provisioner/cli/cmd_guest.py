@@ -38,10 +38,7 @@ def _open(blueprint: Path, env: str | None, output: OutputFormat, cloud, subscri
 
     loaded, env = _start(blueprint, env, output, cloud, subscription, state)
     assert env is not None
-    try:
-        target = _target(cloud, subscription, state)
-    except ProvisionerError as exc:
-        fail(exc, output)
+    target = _target(cloud, subscription, state, output)
     try:
         desired = desired_state(target, loaded, env)
     except ProvisionerError as exc:

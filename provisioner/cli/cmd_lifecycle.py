@@ -125,8 +125,34 @@ def open_cli_target(cloud: str | None, subscription: str | None, state: Any) -> 
         ) from None
 
 
-def _target(cloud: str | None, subscription: str | None, state: Path | None) -> Any:
-    return open_cli_target(cloud, subscription, state)
+def _target(
+    cloud: str | None, subscription: str | None, state: Path | None, output: OutputFormat
+) -> Any:
+    """:func:`open_cli_target`, a user error reported once (with its exit code)."""
+    try:
+        return open_cli_target(cloud, subscription, state)
+    except ProvisionerError as exc:
+        fail(exc, output)
+
+
+def target_line(
+    cloud: str | None,
+    subscription: str | None,
+    state: Any,
+    output: OutputFormat,
+    env: str | None = None,
+) -> None:
+    """The first line on stderr: the target (and environment), before anything is checked."""
+    from provisioner.apply.target import target_label
+
+    try:
+        label = target_label(cloud, subscription, state)
+    except ProvisionerError as exc:
+        fail(exc, output)
+    shown = env if env is None or ENV_PATTERN.fullmatch(env) else repr(env)
+    err_console.print(
+        f"target: {label}" + (f" · env: {shown}" if shown else ""), markup=False, soft_wrap=True
+    )
 
 
 # --- what every command shares: Ctrl-C, sign-in failures, usage errors in JSON mode -----------
@@ -218,7 +244,6 @@ def _start(
 ) -> tuple[Any, str | None]:
     """Name the target on the first line, then load and validate (exit 2, no cloud call)."""
     from provisioner.apply.lifecycle import load_and_validate
-    from provisioner.apply.target import target_label
 
     loaded, problem = None, None
     try:
@@ -234,14 +259,7 @@ def _start(
             problem, loaded = exc, None
     if env is None and blueprint is not None:
         env = loaded.blueprint.name if loaded is not None else blueprint.stem
-    try:
-        label = target_label(cloud, subscription, state)
-    except ProvisionerError as exc:
-        fail(exc, output)
-    shown = env if env is None or ENV_PATTERN.fullmatch(env) else repr(env)
-    err_console.print(
-        f"target: {label}" + (f" · env: {shown}" if shown else ""), markup=False, soft_wrap=True
-    )
+    target_line(cloud, subscription, state, output, env)
     if problem is not None:
         _fail_input(problem, output)
     for warning in loaded.warnings if loaded is not None else []:
@@ -304,10 +322,7 @@ def plan(
     from provisioner.plan.render import plan_as_dict, render_plan
 
     loaded, env = _start(blueprint, env, output, cloud, subscription, state)
-    try:
-        target = _target(cloud, subscription, state)
-    except ProvisionerError as exc:
-        fail(exc, output)
+    target = _target(cloud, subscription, state, output)
     try:
         desired = desired_state(target, loaded, env)
         the_plan = plan_environment(target, desired)
@@ -404,7 +419,7 @@ def up(
     try:
         if ttl:
             check_duration(ttl, "--ttl")
-        target = _target(cloud, subscription, state)
+        target = _target(cloud, subscription, state, output)
     except ProvisionerError as exc:
         fail(exc, output)
     started = time.monotonic()
@@ -520,10 +535,7 @@ def down(
         fail(UserInputError("down needs a BLUEPRINT or --env NAME"), output)
     loaded, env = _start(blueprint, env, output, cloud, subscription, state)
     assert env is not None
-    try:
-        target = _target(cloud, subscription, state)
-    except ProvisionerError as exc:
-        fail(exc, output)
+    target = _target(cloud, subscription, state, output)
     try:
         _confirm(f"Delete every resource of environment {env!r}?", yes)
         with Progress(err_console) as progress:
@@ -573,10 +585,7 @@ def status(
     from provisioner.plan.render import render_mapping
 
     loaded, env = _start(blueprint, env, output, cloud, subscription, state)
-    try:
-        target = _target(cloud, subscription, state)
-    except ProvisionerError as exc:
-        fail(exc, output)
+    target = _target(cloud, subscription, state, output)
     try:
         if env is None:
             envs = list_environments(target)

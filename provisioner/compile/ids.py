@@ -57,3 +57,34 @@ def parse_resource_id(value: str) -> ParsedId:
     if len(parts) >= 8 and parts[4].lower() == "providers":
         return ParsedId(sub, rg, parts[5], parts[6], parts[7])
     return ParsedId(sub, rg, None, None, rg)
+
+
+def resource_group_of(resource_id: str) -> str:
+    """The resource group name inside an ARM id ("" for ids above group level)."""
+    parts = resource_id.strip("/").split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part.lower() == "resourcegroups":
+            return parts[i + 1]
+    return ""
+
+
+def top_level_id(resource_id: str) -> str:
+    """The top-level resource id behind a (possibly child) id, lower-cased for comparison.
+
+    ``…/loadBalancers/lb/frontendIPConfigurations/fe`` → ``…/loadbalancers/lb``.
+    """
+    parts = resource_id.strip("/").split("/")
+    try:
+        i = [p.lower() for p in parts].index("providers")
+    except ValueError:
+        return "/" + "/".join(parts).lower()
+    return "/" + "/".join(parts[: i + 4]).lower()
+
+
+def nic_of(ip_configuration_id: str) -> str | None:
+    """``…/networkInterfaces/nic/ipConfigurations/x`` → ``…/networkInterfaces/nic``."""
+    parts = ip_configuration_id.split("/")
+    lowered = [p.lower() for p in parts]
+    if "networkinterfaces" not in lowered:
+        return None
+    return "/".join(parts[: lowered.index("networkinterfaces") + 2])

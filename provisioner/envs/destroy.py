@@ -20,9 +20,9 @@ from provisioner.apply.events import EventSink, ignore
 from provisioner.apply.retry import (
     DEFAULT_POLICY,
     RetryPolicy,
-    call_with_retry,
     describe,
     error_code,
+    retrying_call,
 )
 from provisioner.apply.teardown import TeardownReport, destroy_environment
 from provisioner.envs.cleanup import EnvOutcome, LeftResource
@@ -45,8 +45,7 @@ def safety_plan(
 ) -> DeletionPlan:
     """Read group contents and usage links, and decide what may go (reads only)."""
 
-    def call(fn: Callable[[], Any]) -> Any:
-        return call_with_retry(fn, sleep=target.sleep, policy=policy)
+    call = retrying_call(target, policy)
 
     contents = read_group_contents(target.resources, env, call)
     usage = read_usage(target.network, env, call)
@@ -115,7 +114,7 @@ def destroy_named(
     policy: RetryPolicy = DEFAULT_POLICY,
 ) -> TeardownReport:
     """``down``: list one environment by its tag (not the whole subscription), then destroy it."""
-    live = list_tagged(target, env, lambda fn: call_with_retry(fn, sleep=target.sleep))
+    live = list_tagged(target, env, retrying_call(target))
     environment = environment_from_live(env, live)
     return destroy(
         target,
@@ -173,8 +172,7 @@ def adopted_nic_ids(target: Any, state: Any, policy: RetryPolicy = DEFAULT_POLIC
     from provisioner.compile.desired import Kind, Ownership
     from provisioner.plan.live import read_resource
 
-    def call(fn: Callable[[], Any]) -> Any:
-        return call_with_retry(fn, sleep=target.sleep, policy=policy)
+    call = retrying_call(target, policy)
 
     ids = []
     for res in state.order():

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from provisioner.compile.ids import resource_group_of
 from provisioner.envs.tags import (
     TAG_BLUEPRINT,
     TAG_CREATED,
@@ -86,15 +87,6 @@ class Environment:
 
     def all_items(self) -> tuple[FoundResource, ...]:
         return self.resource_groups + self.resources
-
-
-def resource_group_of(resource_id: str) -> str:
-    """The resource group name inside an ARM id ("" for ids above group level)."""
-    parts = resource_id.strip("/").split("/")
-    for i, part in enumerate(parts[:-1]):
-        if part.lower() == "resourcegroups":
-            return parts[i + 1]
-    return ""
 
 
 def found_from_sdk(item: Any) -> FoundResource:

@@ -20,6 +20,7 @@ from provisioner.apply.retry import (
     call_with_retry,
     describe,
     error_code,
+    retrying_call,
 )
 from provisioner.envs.discovery import Environment, FoundResource, find_environment
 from provisioner.envs.tags import TAG_EXPIRES, owned_by
@@ -105,7 +106,7 @@ def extend_environment(
         environment = find_environment(
             target.resources,
             env,
-            lambda fn: call_with_retry(fn, sleep=target.sleep, policy=policy),
+            retrying_call(target, policy),
         )
     if environment is None:
         raise UnknownEnvironment(env, target.label)

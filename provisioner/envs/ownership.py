@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from azure.core.exceptions import ResourceNotFoundError
 
+from provisioner.compile.ids import top_level_id as owner_of
 from provisioner.envs.discovery import Environment, FoundResource, found_from_sdk
 from provisioner.envs.tags import owned_by
 
@@ -47,19 +48,6 @@ DELETE_ORDER = (
 def delete_rank(resource_type: str) -> int:
     t = resource_type.lower()
     return DELETE_ORDER.index(t) if t in DELETE_ORDER else len(DELETE_ORDER)
-
-
-def owner_of(reference_id: str) -> str:
-    """The top-level resource id behind a (possibly child) id, lower-cased for comparison.
-
-    ``…/loadBalancers/lb/frontendIPConfigurations/fe`` → ``…/loadbalancers/lb``.
-    """
-    parts = reference_id.strip("/").split("/")
-    try:
-        i = [p.lower() for p in parts].index("providers")
-    except ValueError:
-        return "/" + "/".join(parts).lower()
-    return "/" + "/".join(parts[: i + 4]).lower()
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from provisioner.apply.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry, describe
+from provisioner.apply.retry import DEFAULT_POLICY, RetryPolicy, describe, retrying_call
 from provisioner.compile.desired import DesiredResource, DesiredState, GuestRequirement, Kind
 from provisioner.guest.delivery import Delivery, DeliveryError
 from provisioner.guest.output import CheckReport, OutputError, parse_check
@@ -125,10 +125,6 @@ class _Work:
         return self.resolved.config if self.resolved else None
 
 
-def _reader(target: Any, policy: RetryPolicy) -> Callable[[Callable[[], Any]], Any]:
-    return lambda fn: call_with_retry(fn, sleep=target.sleep, policy=policy)
-
-
 def _os_of(body: dict[str, Any] | None, default: OsName = "linux") -> OsName:
     profile = ((body or {}).get("properties") or {}).get("storageProfile") or {}
     os_type = str((profile.get("osDisk") or {}).get("osType") or "").lower()
@@ -158,7 +154,7 @@ def _gather(
         target,
         state,
         [k for k in keys if k in state.resources],
-        _reader(target, policy),
+        retrying_call(target, policy),
         parallel=parallel,
     )
     work: list[_Work] = []

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Interface, IPv6Interface, ip_address, ip_interface, ip_network
 from typing import Any
 
-from provisioner.apply.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry
+from provisioner.apply.retry import DEFAULT_POLICY, RetryPolicy, retrying_call
 from provisioner.compile import names
 from provisioner.compile.desired import DesiredState, Kind, MappingRow
 from provisioner.guest.datapath import BackendVM, MappingRule, RowResult, Topology
@@ -71,15 +71,11 @@ class RowCheck:
         }
 
 
-def _reader(target: Any, policy: RetryPolicy) -> Callable[[Callable[[], Any]], Any]:
-    return lambda fn: call_with_retry(fn, sleep=target.sleep, policy=policy)
-
-
 def live_rows(
     target: Any, state: DesiredState, *, policy: RetryPolicy = DEFAULT_POLICY
 ) -> tuple[tuple[MappingRow, ...], dict[str, Any]]:
     """The mapping table with live addresses, and the live bodies it was read from."""
-    live = read_desired(target, state, _reader(target, policy))
+    live = read_desired(target, state, retrying_call(target, policy))
     return live_mapping(state, live), live
 
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 from azure.core.exceptions import ResourceNotFoundError
 
 from provisioner.compile.desired import DesiredResource, DesiredState, Kind, Ownership
+from provisioner.compile.ids import resource_group_of
 
 T = TypeVar("T")
 Call = Callable[[Callable[[], T]], T]
@@ -100,11 +101,6 @@ def is_owned(tags: dict[str, str] | None, env: str) -> bool:
     """Ours to change and delete: managed by provisioner, and by this environment."""
     managed = tag_value(tags, MANAGED_TAG)
     return (managed or "").strip().lower() == "true" and tag_value(tags, ENV_TAG) == env
-
-
-def resource_group_of(resource_id: str) -> str:
-    parts = resource_id.strip("/").split("/")
-    return parts[3] if len(parts) > 3 else ""
 
 
 def get_body(

@@ -135,14 +135,8 @@ class LoadBalancers(Handler):
                 p["backendAddressPools"] = [{"id": single}]
             elif many and not single and len(many) == 1:
                 p["backendAddressPool"] = {"id": many[0]}
-        for nat in props["inboundNatRules"]:
+        for nat in (*props["inboundNatRules"], *props["inboundNatPools"]):
             p = nat["properties"]
-            p["protocol"] = norm_choice(p.get("protocol"), PROTOCOLS)
-            p.setdefault("enableFloatingIP", False)
-            p.setdefault("idleTimeoutInMinutes", 4)
-            p.setdefault("enableTcpReset", False)
-        for pool in props["inboundNatPools"]:
-            p = pool["properties"]
             p["protocol"] = norm_choice(p.get("protocol"), PROTOCOLS)
             p.setdefault("enableFloatingIP", False)
             p.setdefault("idleTimeoutInMinutes", 4)

@@ -57,3 +57,19 @@ def check_static_ip(
     owner = usage.private_ips.get((key(subnet_id), str(address)))
     if owner:
         raise catalog.IP_ALLOCATED.violation(ipconfig=holder, ip=ip, owner=owner)
+
+
+def claim_static_ip(
+    holder: str,
+    ip: str,
+    subnet_id: str,
+    subnet_doc: dict | None,
+    usage: Usage,
+    taken: dict[tuple[str, str], str],
+) -> None:
+    """:func:`check_static_ip`, and not claimed twice within one request (``taken``)."""
+    check_static_ip(holder, ip, subnet_id, subnet_doc, usage)
+    slot = (key(subnet_id), ip)
+    if slot in taken:
+        raise catalog.IP_ALLOCATED.violation(ipconfig=holder, ip=ip, owner=taken[slot])
+    taken[slot] = holder

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 
 from . import catalog
-from .addressing import check_static_ip
+from .addressing import claim_static_ip
 from .backend import LoadBalancerIndex, check_nic
 from .ids import key, others, parent, under
 from .model import (
@@ -182,13 +182,7 @@ def check_frontends(lb: LoadBalancer, lookup) -> None:
     taken: dict[tuple[str, str], str] = {}
     for fe in lb.frontends:
         if fe.static and fe.subnet and fe.private_ip:
-            check_static_ip(fe.id, fe.private_ip, fe.subnet, lookup.get(fe.subnet), usage)
-            slot = (key(fe.subnet), fe.private_ip)
-            if slot in taken:
-                raise catalog.IP_ALLOCATED.violation(
-                    ipconfig=fe.id, ip=fe.private_ip, owner=taken[slot]
-                )
-            taken[slot] = fe.id
+            claim_static_ip(fe.id, fe.private_ip, fe.subnet, lookup.get(fe.subnet), usage, taken)
 
 
 def check_ha_ports_placement(lb: LoadBalancer) -> None:

@@ -7,7 +7,7 @@ that involve a backend IP configuration (azure-reference §1.1).
 from __future__ import annotations
 
 from . import catalog
-from .addressing import check_static_ip
+from .addressing import claim_static_ip
 from .backend import LoadBalancerIndex, check_nic
 from .ids import key, parent
 from .model import IPConfig, parse_ipconfigs, parse_load_balancer
@@ -66,10 +66,4 @@ def _check_addresses(doc: dict, ipconfigs: list[IPConfig], lookup) -> None:
             if owner:
                 raise catalog.PIP_IN_USE.violation(referrer=ic.id, pip=ic.public_ip, owner=owner)
         if ic.static and ic.private_ip and ic.subnet:
-            check_static_ip(ic.id, ic.private_ip, ic.subnet, lookup.get(ic.subnet), usage)
-            slot = (key(ic.subnet), ic.private_ip)
-            if slot in taken:
-                raise catalog.IP_ALLOCATED.violation(
-                    ipconfig=ic.id, ip=ic.private_ip, owner=taken[slot]
-                )
-            taken[slot] = ic.id
+            claim_static_ip(ic.id, ic.private_ip, ic.subnet, lookup.get(ic.subnet), usage, taken)
