@@ -29,7 +29,7 @@ from provisioner.apply.lifecycle import (  # noqa: E402
     load_and_validate,
     plan_environment,
 )
-from provisioner.apply.target import open_target  # noqa: E402
+from provisioner.arm.target import open_target  # noqa: E402
 from provisioner.compile.desired import Kind  # noqa: E402
 from provisioner.localcloud import LocalCloud  # noqa: E402
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from azure.mgmt.network import models as nm
 from azure.mgmt.resource.resources.models import ResourceGroup
 
-from provisioner.apply.target import open_target
+from provisioner.arm.target import open_target
 from provisioner.envs.cleanup import run_cleanup
 from provisioner.envs.destroy import destroyer_for
 from provisioner.envs.discovery import discover_environments
@@ -108,7 +108,7 @@ def timed_cleanup(envs: int, max_parallel: int, scale: float, workdir: Path) -> 
         items = sum(build_environment(target, f"pr-{i}", i) for i in range(envs))
         cloud.set_time_scale(scale)
         started = time.perf_counter()
-        found = discover_environments(target.resources)
+        found = discover_environments(target)
         criteria = Criteria(expired=True)
         report = run_cleanup(
             select(found, criteria, NOW),
@@ -122,7 +122,7 @@ def timed_cleanup(envs: int, max_parallel: int, scale: float, workdir: Path) -> 
         seconds = time.perf_counter() - started
         assert report.ok and report.environments_destroyed == envs, report.as_dict()["summary"]
         assert report.resources_deleted == items
-        assert discover_environments(target.resources) == []
+        assert discover_environments(target) == []
         return seconds, items
     finally:
         target.close()

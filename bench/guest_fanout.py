@@ -27,7 +27,7 @@ from provisioner.apply.lifecycle import (  # noqa: E402
     load_and_validate,
     plan_environment,
 )
-from provisioner.apply.target import open_target  # noqa: E402
+from provisioner.arm.target import open_target  # noqa: E402
 from provisioner.guest.step import run_guest_step  # noqa: E402
 from provisioner.localcloud import LocalCloud  # noqa: E402
 

@@ -18,16 +18,20 @@ from typing import Any
 
 from azure.core.exceptions import HttpResponseError
 
-from provisioner.apply import operations
 from provisioner.apply.events import Event, EventSink, State, ignore
-from provisioner.apply.retry import (
+from provisioner.apply.secrets import fill_placeholders
+from provisioner.arm import writes
+from provisioner.arm.kinds import DeletePhase, deletion_order, spec
+from provisioner.arm.reads import get_body, read_resource
+from provisioner.arm.retry import (
     DEFAULT_POLICY,
     RetryPolicy,
     call_with_retry,
     describe,
     error_code,
 )
-from provisioner.apply.secrets import fill_placeholders
+from provisioner.arm.target import Target
+from provisioner.compile.backends import BACKEND
 from provisioner.compile.desired import (
     BlueprintPath,
     DesiredResource,
@@ -35,22 +39,13 @@ from provisioner.compile.desired import (
     Kind,
     Ownership,
 )
-from provisioner.compile.ids import nic_of, resource_group_of
+from provisioner.compile.ids import resource_group_of
 from provisioner.errors import ApplyFailed, SourceLocation
-from provisioner.plan.diff import body_of, plan_resource, primary_ipconfig
-from provisioner.plan.live import (
-    ENV_TAG,
-    MANAGED_TAG,
-    get_body,
-    read_resource,
-)
+from provisioner.plan.diff import body_of, plan_resource
 from provisioner.plan.model import Action, Change, Plan
 
 #: How many times one load balancer PUT is re-planned after a 412 before giving up.
 MAX_ETAG_RETRIES = 5
-EARLY_DELETE = (Kind.VIRTUAL_MACHINE, Kind.NETWORK_INTERFACE)
-LATE_DELETE = (Kind.LOAD_BALANCER, Kind.PUBLIC_IP, Kind.VIRTUAL_NETWORK, Kind.RESOURCE_GROUP)
-IF_MATCH_KINDS = (Kind.LOAD_BALANCER,)
 
 
 @dataclass
@@ -95,7 +90,7 @@ class Executor:
 
     def __init__(
         self,
-        target: Any,
+        target: Target,
         state: DesiredState,
         plan: Plan,
         *,
@@ -131,13 +126,13 @@ class Executor:
     def run(self) -> ApplyReport:
         started = time.monotonic()
         deletes = self.plan.by_action(Action.DELETE)
-        self._delete_all([c for c in deletes if c.kind in EARLY_DELETE])
+        self._delete_all([c for c in deletes if _phase(c) is DeletePhase.BEFORE_WALK])
         t_pools = time.monotonic()
         self._leave_removed_pools()
         t_walk = time.monotonic()
         self._walk()
         t_late = time.monotonic()
-        self._delete_all([c for c in deletes if c.kind in LATE_DELETE])
+        self._delete_all([c for c in deletes if _phase(c) is DeletePhase.AFTER_WALK])
         ended = time.monotonic()
         timings = {
             "total": ended - started,
@@ -229,7 +224,7 @@ class Executor:
         etag = change.etag
         for _ in range(MAX_ETAG_RETRIES):
             body = self._body_for(resource, change, live)
-            guard = etag if (resource.kind in IF_MATCH_KINDS or _adopted(resource)) else None
+            guard = etag if (spec(resource.kind).if_match or _adopted(resource)) else None
             rg, name = resource.resource_group, resource.name
             if _adopted(resource) and live and live.get("id"):
                 rg, name = resource_group_of(str(live["id"])), str(live["id"]).split("/")[-1]
@@ -237,7 +232,7 @@ class Executor:
                 return self._call(
                     resource.key,
                     str(change.action),
-                    lambda b=body, g=guard, rg=rg, n=name: operations.put(
+                    lambda b=body, g=guard, rg=rg, n=name: writes.put(
                         self.target, resource.kind, rg, n, b, if_match=g
                     ),
                 )
@@ -262,30 +257,32 @@ class Executor:
         self, resource: DesiredResource, change: Change, live: dict[str, Any] | None
     ) -> dict[str, Any]:
         if _adopted(resource):
-            return merge_adopted(list(resource.body or []), live or {})
+            return BACKEND.join(live or {}, list(resource.body or []))
         body = body_of(resource)
         if live is None or change.action is Action.CREATE:
             return fill_placeholders(body)
-        # Keep tags others added; keep the create-only VM profile Azure already has.
+        # Keep tags others added; send create-only fields as Azure already has them.
         tags = {**(live.get("tags") or {}), **(body.get("tags") or {})}
         body = {**body, "tags": tags}
-        if resource.kind is Kind.VIRTUAL_MACHINE:
+        create_only = spec(resource.kind).create_only
+        if create_only:
             props = dict(body.get("properties") or {})
-            live_profile = (live.get("properties") or {}).get("osProfile")
-            if live_profile:
-                props["osProfile"] = live_profile
-            else:
-                props.pop("osProfile", None)
+            live_props = live.get("properties") or {}
+            for name in create_only:
+                if live_props.get(name):
+                    props[name] = live_props[name]
+                else:
+                    props.pop(name, None)
             body["properties"] = props
         return body
 
     # -- first pass: NICs leave the pools the blueprint drops --------------------------------
     def _removed_pools(self) -> dict[str, set[str]]:
-        """NIC id (lower) → ids (lower) of the pools it is in that are about to disappear.
+        """Member id (lower) → ids (lower) of the pools it is in that are about to disappear.
 
         A pool disappears when an updated load balancer no longer has it or the load balancer is
-        deleted. The members are read from the live pools themselves (Azure records every IP
-        configuration in a pool there), so adopted and owned NICs are found alike.
+        deleted. The members are read from the live pools themselves (Azure records every member
+        there), so adopted and owned members are found alike.
         """
         keep: set[str] = set()
         for res in self.state.resources.values():
@@ -309,14 +306,10 @@ class Executor:
                 )
             else:
                 continue
-            for pool in ((live or {}).get("properties") or {}).get("backendAddressPools") or []:
-                pool_id = str(pool.get("id", "")).lower()
-                if not pool_id or pool_id in keep:
-                    continue
-                for ref in (pool.get("properties") or {}).get("backendIPConfigurations") or []:
-                    nic = nic_of(str(ref.get("id", "")))
-                    if nic:
-                        removed.setdefault(nic.lower(), set()).add(pool_id)
+            for member, pools in BACKEND.members(live).items():
+                doomed = pools - keep
+                if doomed:
+                    removed.setdefault(member.lower(), set()).update(doomed)
         return removed
 
     def _leave_removed_pools(self) -> None:
@@ -332,19 +325,19 @@ class Executor:
             return
         by_id = {}
         for res in self.state.resources.values():
-            if res.kind is not Kind.NETWORK_INTERFACE:
+            if res.kind is not BACKEND.kind:
                 continue
             live_id = str((self.live.get(res.key) or {}).get("id") or res.id)
             by_id[live_id.lower()] = res
         for nic_id, pools in sorted(removed.items()):
             res = by_id.get(nic_id)
-            key = (
-                res.key if res is not None else f"{Kind.NETWORK_INTERFACE}/{nic_id.split('/')[-1]}"
-            )
+            key = res.key if res is not None else f"{BACKEND.kind}/{nic_id.split('/')[-1]}"
             started = time.monotonic()
             self.events(Event(key, "update", State.RUNNING, message="leaving removed pools"))
             try:
-                final = self._call(key, "update", lambda n=nic_id, p=pools: self._strip(n, p))
+                final = self._call(
+                    key, "update", lambda n=nic_id, p=pools: writes.leave_pools(self.target, n, p)
+                )
             except BaseException as exc:
                 self.events(Event(key, "update", State.FAILED, message=describe(exc)))
                 raise self._failure(key, exc, res.source if res else ()) from exc
@@ -360,31 +353,9 @@ class Executor:
                 outcome.seconds += seconds
                 outcome.state = State.DONE
 
-    def _strip(self, nic_id: str, pools: set[str]) -> dict[str, Any] | None:
-        """One NIC without references to ``pools`` (re-read each attempt, If-Match its ETag)."""
-        rg, name = resource_group_of(nic_id), nic_id.split("/")[-1]
-        nic = get_body(self.target, Kind.NETWORK_INTERFACE, rg, name, lambda fn: fn())
-        if nic is None:
-            return None
-        props = dict(nic.get("properties") or {})
-        configs = []
-        for cfg in props.get("ipConfigurations") or []:
-            cp = dict(cfg.get("properties") or {})
-            refs = cp.get("loadBalancerBackendAddressPools") or []
-            cp["loadBalancerBackendAddressPools"] = [
-                r for r in refs if str(r.get("id", "")).lower() not in pools
-            ]
-            configs.append({**cfg, "properties": cp})
-        props["ipConfigurations"] = configs
-        etag = nic.get("etag")
-        body = {k: v for k, v in nic.items() if k != "etag"}
-        body["properties"] = props
-        return operations.put(self.target, Kind.NETWORK_INTERFACE, rg, name, body, if_match=etag)
-
     # -- deletions ---------------------------------------------------------------------------
     def _delete_all(self, changes: list[Change]) -> None:
-        order = (*EARLY_DELETE, *LATE_DELETE)
-        for kind in order:
+        for kind in deletion_order():
             batch = [c for c in changes if c.kind is kind]
             if not batch:
                 continue
@@ -400,7 +371,7 @@ class Executor:
             self._call(
                 change.key,
                 "delete",
-                lambda: operations.delete(
+                lambda: writes.delete(
                     self.target, change.kind, resource_group_of(change.id), change.name
                 ),
             )
@@ -422,30 +393,5 @@ def _adopted(resource: DesiredResource) -> bool:
     return resource.ownership is Ownership.ADOPTED
 
 
-def merge_adopted(pool_ids: list[str], live: dict[str, Any]) -> dict[str, Any]:
-    """An existing NIC with our pools added to its primary IP configuration, nothing removed.
-
-    Its tags stay its own: we never tag (and so never claim) a resource we did not create.
-    """
-    merged = {k: v for k, v in live.items() if k != "etag"}
-    props = dict(live.get("properties") or {})
-    primary = primary_ipconfig(live)
-    configs = []
-    for cfg in props.get("ipConfigurations") or []:
-        if cfg is primary:
-            cfg = dict(cfg)
-            cp = dict(cfg.get("properties") or {})
-            have = list(cp.get("loadBalancerBackendAddressPools") or [])
-            known = {str(p.get("id", "")).lower() for p in have}
-            have += [{"id": p} for p in pool_ids if p.lower() not in known]
-            cp["loadBalancerBackendAddressPools"] = have
-            cfg["properties"] = cp
-        configs.append(cfg)
-    props["ipConfigurations"] = configs
-    merged["properties"] = props
-    return merged
-
-
-def ours(tags: dict[str, str] | None, env: str) -> bool:
-    tags = tags or {}
-    return tags.get(MANAGED_TAG) == "true" and tags.get(ENV_TAG) == env
+def _phase(change: Change) -> DeletePhase:
+    return spec(Kind(change.kind)).delete_phase

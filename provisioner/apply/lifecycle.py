@@ -15,11 +15,13 @@ from typing import Any
 from provisioner.apply.durations import format_timestamp, parse_duration
 from provisioner.apply.events import EventSink, ignore
 from provisioner.apply.executor import ApplyReport, Executor
-from provisioner.apply.retry import DEFAULT_POLICY, RetryPolicy, retrying_call
+from provisioner.arm.reads import environment_tags
+from provisioner.arm.retry import DEFAULT_POLICY, RetryPolicy, retrying_call
+from provisioner.arm.target import Target
 from provisioner.compile.compiler import CompileContext, compile_blueprint
 from provisioner.compile.desired import DesiredState, Ownership
+from provisioner.compile.tags import TAG_CREATED
 from provisioner.errors import BlueprintInvalid, Finding, SourceLocation
-from provisioner.plan.live import CREATED_TAG, environment_tags
 from provisioner.plan.mapping import live_mapping
 from provisioner.plan.model import Plan
 from provisioner.plan.planner import make_plan
@@ -68,9 +70,9 @@ def with_created(state: DesiredState, created: str) -> DesiredState:
             continue
         body_tags = getattr(res.body, "tags", None)
         if isinstance(body_tags, dict):
-            res.body.tags = {**body_tags, CREATED_TAG: created}
+            res.body.tags = {**body_tags, TAG_CREATED: created}
         elif isinstance(res.body, dict) and isinstance(res.body.get("tags"), dict):
-            res.body["tags"] = {**res.body["tags"], CREATED_TAG: created}
+            res.body["tags"] = {**res.body["tags"], TAG_CREATED: created}
     return replace(state, tags=tags)
 
 
@@ -106,7 +108,7 @@ def load_and_validate(path: str | Path) -> Loaded:
 
 
 def desired_state(
-    target: Any,
+    target: Target,
     loaded: Loaded,
     env: str,
     *,
@@ -126,13 +128,13 @@ def desired_state(
 
 
 def plan_environment(
-    target: Any, state: DesiredState, *, policy: RetryPolicy = DEFAULT_POLICY, parallel: int = 8
+    target: Target, state: DesiredState, *, policy: RetryPolicy = DEFAULT_POLICY, parallel: int = 8
 ) -> Plan:
     return make_plan(target, state, retrying_call(target, policy), parallel=parallel)
 
 
 def apply_plan(
-    target: Any,
+    target: Target,
     state: DesiredState,
     plan: Plan,
     *,
@@ -175,7 +177,7 @@ def guest_available() -> bool:
     return _guest_step() is not None
 
 
-def plan_guest(target: Any, state: DesiredState) -> list[Any] | None:
+def plan_guest(target: Target, state: DesiredState) -> list[Any] | None:
     """What the guest step would do per VM (reads only); None without a guest step."""
     step = _guest_step()
     if step is None:
@@ -184,7 +186,7 @@ def plan_guest(target: Any, state: DesiredState) -> list[Any] | None:
 
 
 def run_guest(
-    target: Any,
+    target: Target,
     state: DesiredState,
     *,
     mode: str = "apply",

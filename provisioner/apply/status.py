@@ -9,15 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioner.apply.retry import retrying_call
+from provisioner.arm.listing import ListedResource, list_environment
+from provisioner.arm.retry import retrying_call
+from provisioner.arm.target import Target
 from provisioner.compile.desired import MappingRow
-from provisioner.plan.live import (
-    CREATED_TAG,
-    DIGEST_TAG,
-    EXPIRES_TAG,
-    LiveResource,
-    list_tagged,
-)
+from provisioner.compile.tags import TAG_BLUEPRINT, TAG_CREATED, TAG_EXPIRES
 from provisioner.plan.live_table import mapping_from_live
 from provisioner.plan.mapping import mapping_as_dict
 
@@ -25,14 +21,14 @@ from provisioner.plan.mapping import mapping_as_dict
 @dataclass
 class EnvironmentStatus:
     env: str
-    resources: list[LiveResource]
+    resources: list[ListedResource]
     mapping: tuple[MappingRow, ...] = ()
     drift: bool | None = None  # None: no blueprint given to compare with
     changes: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        created = sorted(c for r in self.resources if (c := r.tags.get(CREATED_TAG)))
-        expires = sorted(e for r in self.resources if (e := r.tags.get(EXPIRES_TAG)))
+        created = sorted(c for r in self.resources if (c := r.tags.get(TAG_CREATED)))
+        expires = sorted(e for r in self.resources if (e := r.tags.get(TAG_EXPIRES)))
         return {
             "env": self.env,
             "exists": bool(self.resources),
@@ -44,9 +40,9 @@ class EnvironmentStatus:
                     "kind": str(r.kind) if r.kind else None,
                     "name": r.name,
                     "id": r.id,
-                    "digest": r.tags.get(DIGEST_TAG),
-                    "expires": r.tags.get(EXPIRES_TAG),
-                    "created": r.tags.get(CREATED_TAG),
+                    "digest": r.tags.get(TAG_BLUEPRINT),
+                    "expires": r.tags.get(TAG_EXPIRES),
+                    "created": r.tags.get(TAG_CREATED),
                 }
                 for r in self.resources
             ],
@@ -56,12 +52,12 @@ class EnvironmentStatus:
         }
 
 
-def environment_status(target: Any, env: str, loaded: Any = None) -> EnvironmentStatus:
+def environment_status(target: Target, env: str, loaded: Any = None) -> EnvironmentStatus:
     """One environment's resources; with a blueprint, drift and the blueprint's mapping too."""
 
     call = retrying_call(target)
 
-    resources = list_tagged(target, env, call)
+    resources = list_environment(target, env, call)
     if loaded is None:
         return EnvironmentStatus(env, resources, mapping_from_live(target, resources, call))
     from provisioner.apply.lifecycle import desired_state, plan_environment

@@ -75,7 +75,7 @@ def cleanup(
     now: NowOpt = None,
 ) -> None:
     """Destroy environments left behind: expired, by name prefix, or by age. Dry run by default."""
-    from provisioner.apply.retry import retrying_call
+    from provisioner.arm.retry import retrying_call
     from provisioner.envs.cleanup import run_cleanup
     from provisioner.envs.destroy import destroyer_for
     from provisioner.envs.discovery import discover_environments
@@ -98,12 +98,7 @@ def cleanup(
         fail(exc, output)
     try:
         graph = _graph_client(target) if resource_graph else None
-        environments = discover_environments(
-            target.resources,
-            graph_client=graph,
-            subscription_id=target.subscription_id,
-            call=retrying_call(target),
-        )
+        environments = discover_environments(target, graph_client=graph, call=retrying_call(target))
         decisions = select(environments, criteria, moment)
         is_dry = dry_run or not yes
 

@@ -66,7 +66,7 @@ def check_env(env: str | None, option: str = "--env") -> None:
 
 def check_subscription(subscription: str | None) -> None:
     """A subscription id (given or from the environment) must be a GUID: exit 2 before sign-in."""
-    from provisioner.apply.target import SUBSCRIPTION_ENV
+    from provisioner.arm.target import SUBSCRIPTION_ENV
 
     given = subscription or os.environ.get(SUBSCRIPTION_ENV) or None
     if given is None or SUBSCRIPTION_PATTERN.fullmatch(given):
@@ -96,7 +96,7 @@ def check_duration(value: str, option: str, now: datetime | None = None) -> time
 
 def open_cli_target(cloud: str | None, subscription: str | None, state: Any) -> Any:
     """:func:`open_target` with an unusable ``--state`` file reported as bad input (exit 2)."""
-    from provisioner.apply.target import open_target, resolve_cloud, state_path
+    from provisioner.arm.target import open_target, resolve_cloud, state_path
 
     check_subscription(subscription)
     kind, _ = resolve_cloud(cloud, subscription)
@@ -143,7 +143,7 @@ def target_line(
     env: str | None = None,
 ) -> None:
     """The first line on stderr: the target (and environment), before anything is checked."""
-    from provisioner.apply.target import target_label
+    from provisioner.arm.target import target_label
 
     try:
         label = target_label(cloud, subscription, state)

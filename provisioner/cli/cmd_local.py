@@ -31,7 +31,7 @@ def _reason(exc: BaseException) -> str:
 
 def _check_state(state: Path | None) -> None:
     """A directory or a file in a missing place is bad input (exit 2), not a traceback."""
-    from provisioner.apply.target import DEFAULT_STATE
+    from provisioner.arm.target import DEFAULT_STATE
 
     path = state or DEFAULT_STATE
     if path.is_dir():
@@ -86,7 +86,7 @@ def serve_cmd(
 @local_app.command("reset")
 def reset_cmd(state: Path | None = typer.Option(None, "--state", help=_STATE_HELP)) -> None:
     """Forget every resource, operation, log entry, fault and setting of the local cloud."""
-    from provisioner.apply.target import DEFAULT_STATE
+    from provisioner.arm.target import DEFAULT_STATE
     from provisioner.localcloud import LocalCloud
 
     _check_state(state)

@@ -79,12 +79,3 @@ def top_level_id(resource_id: str) -> str:
     except ValueError:
         return "/" + "/".join(parts).lower()
     return "/" + "/".join(parts[: i + 4]).lower()
-
-
-def nic_of(ip_configuration_id: str) -> str | None:
-    """``…/networkInterfaces/nic/ipConfigurations/x`` → ``…/networkInterfaces/nic``."""
-    parts = ip_configuration_id.split("/")
-    lowered = [p.lower() for p in parts]
-    if "networkinterfaces" not in lowered:
-        return None
-    return "/".join(parts[: lowered.index("networkinterfaces") + 2])

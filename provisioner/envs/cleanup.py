@@ -1,6 +1,6 @@
 """``provision cleanup``: destroy the selected environments, several at once, and account for all.
 
-Each environment is destroyed the way ``down`` destroys it (``destroy_env``, dependency order,
+Each environment is destroyed the way ``down`` destroys it (``envs.destroy``, dependency order,
 ownership checks, retries); this module adds only the fan-out across environments, bounded by
 ``max_parallel``, and the report a CI job reads: what was destroyed, what was left and why.
 One environment's failure never stops the others.
@@ -16,16 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from provisioner.envs.discovery import Environment
+from provisioner.envs.ownership import Left
 from provisioner.envs.selection import Criteria, Decision
 from provisioner.envs.ttl import format_timestamp
-
-
-@dataclass(frozen=True)
-class LeftResource:
-    """A resource cleanup did not delete, and the reason a user can act on."""
-
-    id: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -34,7 +27,7 @@ class EnvOutcome:
 
     env: str
     deleted: tuple[str, ...] = ()
-    left: tuple[LeftResource, ...] = ()
+    left: tuple[Left, ...] = ()
     error: str | None = None  # the environment could not be processed at all
     seconds: float = 0.0
 
@@ -99,7 +92,7 @@ class CleanupReport:
             elif outcome is not None:
                 row["status"] = "destroyed" if outcome.ok else "incomplete"
                 row["deleted"] = list(outcome.deleted)
-                row["left"] = [{"id": lr.id, "reason": lr.reason} for lr in outcome.left]
+                row["left"] = [lr.as_dict() for lr in outcome.left]
                 row["error"] = outcome.error
                 row["seconds"] = round(outcome.seconds, 3)
             envs.append(row)

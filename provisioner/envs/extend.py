@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from provisioner.apply.retry import (
+from provisioner.arm.listing import ListedResource
+from provisioner.arm.retry import (
     DEFAULT_POLICY,
     RetryPolicy,
     call_with_retry,
@@ -22,19 +23,12 @@ from provisioner.apply.retry import (
     error_code,
     retrying_call,
 )
-from provisioner.envs.discovery import Environment, FoundResource, find_environment
-from provisioner.envs.tags import TAG_EXPIRES, owned_by
+from provisioner.arm.target import Target
+from provisioner.arm.writes import patch_tags
+from provisioner.compile.tags import TAG_EXPIRES, owned_by
+from provisioner.envs.discovery import Environment, find_environment
 from provisioner.envs.ttl import expiry_from
 from provisioner.errors import UserInputError
-
-#: Network resource type → the operation group whose ``update_tags`` PATCHes its tags.
-NETWORK_OPERATIONS = {
-    "microsoft.network/virtualnetworks": "virtual_networks",
-    "microsoft.network/publicipaddresses": "public_ip_addresses",
-    "microsoft.network/loadbalancers": "load_balancers",
-    "microsoft.network/networkinterfaces": "network_interfaces",
-    "microsoft.network/networksecuritygroups": "network_security_groups",
-}
 
 
 class UnknownEnvironment(UserInputError):
@@ -63,32 +57,16 @@ class ExtendReport:
         }
 
 
-def write_tags(target: Any, item: FoundResource, tags: dict[str, str]) -> None:
+def write_tags(target: Target, item: ListedResource, tags: dict[str, str]) -> None:
     """Replace the tags of one resource or group with ``tags``; nothing else is sent."""
-    from azure.mgmt.compute.models import VirtualMachineUpdate
-    from azure.mgmt.network.models import TagsObject
-    from azure.mgmt.resource.resources.models import ResourceGroupPatchable
-
-    if item.is_resource_group:
-        target.resources.resource_groups.update(item.name, ResourceGroupPatchable(tags=tags))
-        return
-    kind = item.type.lower()
-    if kind == "microsoft.compute/virtualmachines":
-        op = target.compute.virtual_machines.begin_update(
-            item.resource_group, item.name, VirtualMachineUpdate(tags=tags)
-        )
-        op.result()
-        return
-    group = NETWORK_OPERATIONS.get(kind)
-    if group is None:
+    kind = item.kind
+    if kind is None:
         raise ValueError(f"{item.type} is not a type provisioner creates")
-    getattr(target.network, group).update_tags(
-        item.resource_group, item.name, TagsObject(tags=tags)
-    )
+    patch_tags(target, kind, item.resource_group, item.name, tags)
 
 
 def extend_environment(
-    target: Any,
+    target: Target,
     env: str,
     ttl: str,
     now: datetime,
@@ -103,11 +81,7 @@ def extend_environment(
     """
     expires = expiry_from(now, ttl)
     if environment is None:
-        environment = find_environment(
-            target.resources,
-            env,
-            retrying_call(target, policy),
-        )
+        environment = find_environment(target, env, retrying_call(target, policy))
     if environment is None:
         raise UnknownEnvironment(env, target.label)
     updated: list[str] = []

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from provisioner.apply.retry import retrying_call
+from provisioner.arm.retry import retrying_call
 from provisioner.envs.discovery import Environment, discover_environments
 from provisioner.envs.selection import Criteria, decide
 from provisioner.envs.ttl import format_timestamp, utc_now
@@ -57,5 +57,5 @@ def summarize(env: Environment, now: datetime) -> EnvironmentSummary:
 def list_environments(target: Any, now: datetime | None = None) -> list[EnvironmentSummary]:
     """Every environment with at least one managed resource in the target, by name."""
     moment = now or utc_now()
-    environments = discover_environments(target.resources, call=retrying_call(target))
+    environments = discover_environments(target, call=retrying_call(target))
     return [summarize(env, moment) for env in environments]

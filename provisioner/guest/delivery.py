@@ -1,9 +1,7 @@
 """Delivering a guest script to a VM through run-command, and recording the result in a tag.
 
-Azure runs one run-command per VM at a time and answers a second one with 409 ``Conflict``
-"Run command extension execution is in progress" — not one of the codes ``apply.retry`` calls
-transient (a 409 usually is a real conflict), so :func:`is_run_command_busy` adds it for these
-calls only. Everything else (429, 5xx, dropped connections) is retried by ``apply.retry`` itself.
+The calls themselves are ``arm.run_command`` (with Azure's "one run-command at a time" quirk)
+and ``arm.writes.patch_tags``; this module retries them under one policy and parses the output.
 A retried script runs again from its start; every generated script is idempotent.
 """
 
@@ -13,33 +11,16 @@ from collections.abc import Callable
 from typing import Any
 
 from azure.core.exceptions import HttpResponseError
-from azure.mgmt.compute.models import RunCommandInput, VirtualMachineUpdate
 
-from provisioner.apply.retry import (
-    DEFAULT_POLICY,
-    RetryPolicy,
-    call_with_retry,
-    describe,
-    error_code,
-    error_codes,
-)
+from provisioner.arm.reads import get_body
+from provisioner.arm.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry, describe, error_code
+from provisioner.arm.run_command import is_run_command_busy, run_command
+from provisioner.arm.target import Target
+from provisioner.arm.writes import patch_tags
+from provisioner.compile.desired import Kind
 from provisioner.guest.output import ScriptOutcome, parse_run_command_result
 from provisioner.guest.resolve import GUEST_TAG
 from provisioner.guest.spec import GuestScript, OsName
-
-BUSY_TEXT = "run command extension execution is in progress"
-BUSY_CODE = "conflict.runcommandinprogress"
-
-
-def is_run_command_busy(exc: BaseException) -> bool:
-    """409 while another run-command on the same VM has not finished."""
-    if not isinstance(exc, HttpResponseError) or exc.status_code != 409:
-        return False
-    codes = {c.lower() for c in error_codes(exc)}
-    if BUSY_CODE in codes:
-        return True
-    text = (describe(exc) + " " + str(exc)).lower()
-    return BUSY_TEXT in text
 
 
 class DeliveryError(RuntimeError):
@@ -55,7 +36,7 @@ class Delivery:
 
     def __init__(
         self,
-        target: Any,
+        target: Target,
         *,
         policy: RetryPolicy = DEFAULT_POLICY,
         on_retry: Callable[[str, BaseException, float], None] | None = None,
@@ -79,11 +60,9 @@ class Delivery:
 
     def run(self, resource_group: str, name: str, script: GuestScript, os: OsName) -> ScriptOutcome:
         """Run ``script`` on the VM and parse what it printed (exit status from its RESULT line)."""
-        body = RunCommandInput(command_id=script.command_id, script=list(script.lines))
-        vms = self.target.compute.virtual_machines
 
         def once() -> Any:
-            return vms.begin_run_command(resource_group, name, body).result()
+            return run_command(self.target, resource_group, name, script.command_id, script.lines)
 
         try:
             result = self._call(name, once)
@@ -97,17 +76,18 @@ class Delivery:
         A tag-only PATCH: Azure replaces the tag set as a whole, so the live tags are read
         first. Nothing is written when the tag already has the value.
         """
-        vms = self.target.compute.virtual_machines
+        vm_kind = Kind.VIRTUAL_MACHINE
         try:
-            vm = self._call(name, lambda: vms.get(resource_group, name))
-            tags = dict(vm.tags or {})
+            vm = self._call(name, lambda: get_body(self.target, vm_kind, resource_group, name))
+            if vm is None:
+                raise DeliveryError(f"tagging {name}", LookupError(f"VM {name} not found"))
+            tags = dict(vm.get("tags") or {})
             if tags.get(GUEST_TAG) == value:
                 return
             if value is None:
                 tags.pop(GUEST_TAG, None)
             else:
                 tags[GUEST_TAG] = value
-            update = VirtualMachineUpdate(tags=tags)
-            self._call(name, lambda: vms.begin_update(resource_group, name, update).result())
+            self._call(name, lambda: patch_tags(self.target, vm_kind, resource_group, name, tags))
         except HttpResponseError as exc:
             raise DeliveryError(f"tagging {name}", exc) from exc

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from provisioner.arm.reads import get_body
 from provisioner.compile.desired import (
     DesiredResource,
     DesiredState,
@@ -29,7 +30,6 @@ from provisioner.guest.spec import (
     GuestSpecError,
     config_from_requirement,
 )
-from provisioner.plan.live import get_body
 
 #: The VM tag that records which apply script last converged the guest.
 GUEST_TAG = "provisioner-guest"

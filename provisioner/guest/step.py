@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from provisioner.apply.retry import DEFAULT_POLICY, RetryPolicy, describe, retrying_call
+from provisioner.arm.retry import DEFAULT_POLICY, RetryPolicy, describe, retrying_call
 from provisioner.compile.desired import DesiredResource, DesiredState, GuestRequirement, Kind
 from provisioner.guest.delivery import Delivery, DeliveryError
 from provisioner.guest.output import CheckReport, OutputError, parse_check

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Interface, IPv6Interface, ip_address, ip_interface, ip_network
 from typing import Any
 
-from provisioner.apply.retry import DEFAULT_POLICY, RetryPolicy, retrying_call
+from provisioner.arm.reads import read_desired
+from provisioner.arm.retry import DEFAULT_POLICY, RetryPolicy, retrying_call
 from provisioner.compile import names
 from provisioner.compile.desired import DesiredState, Kind, MappingRow
 from provisioner.guest.datapath import BackendVM, MappingRule, RowResult, Topology
@@ -28,7 +29,6 @@ from provisioner.guest.render import render_apply
 from provisioner.guest.resolve import resolve
 from provisioner.guest.spec import GuestScript, GuestSpecError, Listener, parse_address
 from provisioner.guest.step import GuestStepReport
-from provisioner.plan.live import read_desired
 from provisioner.plan.mapping import live_mapping, nic_addresses
 
 #: How long the TCP connect probe to a public frontend waits.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from provisioner.compile.backends import BACKEND
 from provisioner.compile.desired import DesiredResource, DesiredState, Kind, Ownership
 from provisioner.plan.model import Action, Change, FieldChange, Plan
 from provisioner.plan.normalize import (
@@ -151,28 +152,14 @@ def _summary(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def primary_ipconfig(nic: dict[str, Any]) -> dict[str, Any] | None:
-    """The primary IP configuration of a NIC body (the only one, when it has one)."""
-    configs = (nic.get("properties") or {}).get("ipConfigurations") or []
-    for cfg in configs:
-        if (cfg.get("properties") or {}).get("primary") or len(configs) == 1:
-            return cfg
-    return None
-
-
-def diff_adopted_pools(pool_ids: list[str], nic: dict[str, Any]) -> list[FieldChange]:
-    """An existing NIC we only add pools to: the pools of ours its primary IP config lacks."""
-    cfg = primary_ipconfig(nic) or {}
-    have = [
-        str(p.get("id"))
-        for p in (cfg.get("properties") or {}).get("loadBalancerBackendAddressPools") or []
-    ]
+def diff_adopted_pools(pool_ids: list[str], member: dict[str, Any]) -> list[FieldChange]:
+    """An existing member we only add pools to: the pools of ours it lacks."""
+    have = BACKEND.pools(member)
     have_l = {h.lower() for h in have}
     missing = [p for p in pool_ids if p.lower() not in have_l]
     if not missing:
         return []
-    path = f"ipConfigurations[{cfg.get('name', 'primary')}].loadBalancerBackendAddressPools"
-    return [FieldChange(path, have, [*have, *missing])]
+    return [FieldChange(BACKEND.membership_path(member), have, [*have, *missing])]
 
 
 def plan_resource(resource: DesiredResource, live: dict[str, Any] | None) -> Change:

@@ -8,12 +8,15 @@ does not know blueprint VM names.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from azure.core.exceptions import ResourceNotFoundError
-
+from provisioner.arm.listing import ListedResource
+from provisioner.arm.reads import get_by_id
+from provisioner.arm.retry import Call
 from provisioner.compile.desired import Kind, MappingRow
-from provisioner.plan.live import Call, Clients, LiveResource, get_body, resource_group_of
+
+if TYPE_CHECKING:
+    from provisioner.arm.target import Target
 
 
 def _props(body: dict[str, Any] | None) -> dict[str, Any]:
@@ -25,19 +28,14 @@ def _name(resource_id: str) -> str:
 
 
 def mapping_from_live(
-    clients: Clients, resources: list[LiveResource], call: Call
+    target: Target, resources: list[ListedResource], call: Call
 ) -> tuple[MappingRow, ...]:
     rows: list[MappingRow] = []
     nic_cache: dict[str, dict[str, Any] | None] = {}
 
     def body(kind: Kind, resource_id: str) -> dict[str, Any] | None:
         if resource_id.lower() not in nic_cache:
-            try:
-                nic_cache[resource_id.lower()] = get_body(
-                    clients, kind, resource_group_of(resource_id), _name(resource_id), call
-                )
-            except ResourceNotFoundError:
-                nic_cache[resource_id.lower()] = None
+            nic_cache[resource_id.lower()] = get_by_id(target, kind, resource_id, call)
         return nic_cache[resource_id.lower()]
 
     for lb in (r for r in resources if r.kind is Kind.LOAD_BALANCER):

@@ -10,17 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from provisioner.arm.kinds import spec
 from provisioner.compile.desired import Kind
 
 #: Read-only bookkeeping Azure adds everywhere.
 IGNORED_KEYS = frozenset({"etag", "provisioningState", "resourceGuid", "type"})
-
-#: Fields that are written once at creation and never returned or never changeable:
-#: ``osProfile`` holds the admin password / generated SSH key (Azure never returns the password and
-#: refuses changes), so diffing it would either leak a secret or report a change forever.
-CREATE_ONLY: dict[Kind, frozenset[str]] = {
-    Kind.VIRTUAL_MACHINE: frozenset({"osProfile"}),
-}
 
 #: Values Azure applies when a field is absent, per child collection (or "" for the root's
 #: ``properties``). Applied to both sides before comparing, so "absent" equals "the default".
@@ -72,7 +66,8 @@ def root_properties(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     props = out.get("properties")
     if isinstance(props, dict):
         props = with_defaults(f"root:{kind}", props)
-        props = {k: v for k, v in props.items() if k not in CREATE_ONLY.get(kind, frozenset())}
+        create_only = spec(kind).create_only
+        props = {k: v for k, v in props.items() if k not in create_only}
         out["properties"] = props
     return out
 

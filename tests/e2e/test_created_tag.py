@@ -12,12 +12,12 @@ BLUEPRINT = next(p for p in BLUEPRINTS if "floating" in p.stem)
 
 
 def _created_tags(cloud, env: str) -> set[str]:
-    from provisioner.apply.target import open_target
-    from provisioner.plan.live import list_tagged
+    from provisioner.arm.listing import list_environment
+    from provisioner.arm.target import open_target
 
     target = open_target("local", local_cloud=cloud)
     try:
-        found = list_tagged(target, env, lambda fn: fn())
+        found = list_environment(target, env, lambda fn: fn())
     finally:
         target.close()
     return {r.tags.get("provisioner-created", "") for r in found}

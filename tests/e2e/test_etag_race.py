@@ -8,7 +8,7 @@ from provisioner.apply.lifecycle import (
     load_and_validate,
     plan_environment,
 )
-from provisioner.apply.target import open_target
+from provisioner.arm.target import open_target
 from provisioner.compile.desired import Kind
 from provisioner.plan.model import Action
 from tests.e2e.conftest import BLUEPRINTS

@@ -82,7 +82,7 @@ def test_down_never_touches_resources_of_another_environment(cloud, cli):
 def test_down_keeps_and_reports_a_group_holding_someone_elses_resource(cloud, cli):
     from azure.mgmt.network.models import PublicIPAddress, PublicIPAddressSku
 
-    from provisioner.apply.target import open_target
+    from provisioner.arm.target import open_target
 
     blueprint = BLUEPRINTS[0]
     assert cli("up", str(blueprint), "--env", "shared", "--yes").exit_code == 0

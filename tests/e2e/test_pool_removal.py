@@ -62,7 +62,7 @@ def test_dropping_a_pool_in_use_converges(cloud, cli, tmp_path):
     again = cli("plan", str(path), "--env", "pools", "--detailed-exitcode", "--output", "json")
     assert again.exit_code == 0, again.stdout
 
-    from provisioner.apply.target import open_target
+    from provisioner.arm.target import open_target
 
     target = open_target("local", local_cloud=cloud)
     try:

@@ -19,7 +19,7 @@ def _their_vm(target: Any, nic_id: str) -> str:
 
 
 def test_down_leaves_our_nic_that_a_foreign_vm_uses_and_exits_1(cloud, cli):
-    from provisioner.apply.target import open_target
+    from provisioner.arm.target import open_target
 
     env = "lent"
     assert cli("up", str(BLUEPRINT), "--env", env, "--yes").exit_code == 0
@@ -58,7 +58,7 @@ def test_down_leaves_our_nic_that_a_foreign_vm_uses_and_exits_1(cloud, cli):
 def test_down_without_a_blueprint_never_rewrites_a_foreign_nic_in_our_pool(cloud, cli):
     """A NIC we do not own joined our pool by hand: without a blueprint declaring it adopted,
     `down` must not edit it, so the load balancer stays and is reported."""
-    from provisioner.apply.target import open_target
+    from provisioner.arm.target import open_target
     from tests.envs import world
 
     env = "joined"

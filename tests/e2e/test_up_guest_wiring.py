@@ -26,7 +26,7 @@ def _vm_id(cloud, name: str) -> str:
 def _undo_guest(cloud) -> None:
     """Take the guest configuration away (as `provision guest --remove` would)."""
     from provisioner.apply.lifecycle import desired_state, load_and_validate, run_guest
-    from provisioner.apply.target import open_target
+    from provisioner.arm.target import open_target
 
     target = open_target("local", local_cloud=cloud)
     try:
@@ -121,7 +121,7 @@ load_balancers:
 def test_down_with_the_blueprint_undoes_the_guest_and_pools_of_a_brownfield_vm(
     cloud, cli, tmp_path
 ):
-    from provisioner.apply.target import open_target
+    from provisioner.arm.target import open_target
     from tests.envs import world
 
     target = open_target("local", local_cloud=cloud)

@@ -40,7 +40,7 @@ def cloud(state: Path):
 
 @pytest.fixture
 def target(cloud):
-    from provisioner.apply.target import open_target
+    from provisioner.arm.target import open_target
 
     t = open_target("local", None, local_cloud=cloud)
     yield t

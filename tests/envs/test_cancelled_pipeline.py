@@ -46,20 +46,20 @@ def test_up_killed_halfway_is_cleaned_up_after_its_expiry(cloud, target, state, 
     cloud.set_time_scale(0)
     assert any("created load_balancer" in line for line in seen), "".join(seen)
 
-    (half,) = discover_environments(target.resources)
+    (half,) = discover_environments(target)
     assert half.name == "pr-77"
     kinds = {r.type.split("/")[-1] for r in half.resources}
     assert "loadBalancers" in kinds and "virtualMachines" not in kinds  # really halfway
 
     before_expiry = format_timestamp(half.expires - timedelta(minutes=1))
     assert provision("cleanup", "--expired", "--yes", "--now", before_expiry).exit_code == 0
-    assert discover_environments(target.resources), "not expired yet: kept"
+    assert discover_environments(target), "not expired yet: kept"
 
     after_expiry = format_timestamp(half.expires + timedelta(minutes=1))
     result = provision("cleanup", "--expired", "--yes", "--now", after_expiry, "-o", "json")
     assert result.exit_code == 0, result.stdout
     assert result.json()["summary"]["environments_destroyed"] == 1
-    assert discover_environments(target.resources) == []
+    assert discover_environments(target) == []
     assert world.live_ids(target) == before  # everything up created is gone, nothing else
     assert bystander.lower() in world.live_ids(target)
 
@@ -68,15 +68,15 @@ def test_a_finished_up_environment_keeps_its_expiry_and_cleanup_removes_all_of_i
     target, provision
 ):
     assert provision("up", str(BLUEPRINT), "--env", "pr-8", "--ttl", "4h", "--yes").exit_code == 0
-    (first,) = discover_environments(target.resources)
+    (first,) = discover_environments(target)
     assert first.expires is not None and first.resource_count == 9
     # A second `up` without --ttl (the next push to the PR) must not move or drop the expiry.
     assert provision("up", str(BLUEPRINT), "--env", "pr-8", "--yes").exit_code == 0
-    (second,) = discover_environments(target.resources)
+    (second,) = discover_environments(target)
     assert second.expires == first.expires
 
     after = format_timestamp(first.expires + timedelta(seconds=1))
     result = provision("cleanup", "--expired", "--yes", "--now", after, "-o", "json")
     assert result.exit_code == 0, result.stdout
     assert result.json()["summary"]["resources_deleted"] == 9
-    assert discover_environments(target.resources) == []
+    assert discover_environments(target) == []

@@ -62,7 +62,7 @@ def test_discovery_lists_the_subscription_twice_however_many_groups_there_are(ta
         world.environment(target, f"pr-{n}", NOW, octet=n + 1, steps=3)
     cloud.clear_request_log()
 
-    environments = discover_environments(target.resources)
+    environments = discover_environments(target)
 
     assert [e.name for e in environments] == [f"pr-{n}" for n in range(6)]
     assert all(e.resource_count == 3 for e in environments)

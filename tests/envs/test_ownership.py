@@ -1,6 +1,7 @@
 """The safety rules, decided on plain data: what cleanup may delete and what it must leave."""
 
-from provisioner.envs.discovery import FoundResource, group_environments
+from provisioner.arm.listing import ListedResource
+from provisioner.envs.discovery import group_environments
 from provisioner.envs.ownership import owner_of, plan_deletion
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
@@ -12,11 +13,11 @@ def rid(rg, rtype, name):
 
 
 def res(rg, rtype, name, tags=OURS):
-    return FoundResource(rid(rg, rtype, name), name, rtype, rg, dict(tags))
+    return ListedResource(rid(rg, rtype, name), name, rtype, rg, dict(tags))
 
 
 def group(name, tags=OURS):
-    return FoundResource(
+    return ListedResource(
         f"{SUB}/resourceGroups/{name}", name, "Microsoft.Resources/resourceGroups", name, dict(tags)
     )
 

@@ -4,9 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from provisioner.envs.discovery import FoundResource, group_environments
+from provisioner.arm.listing import ListedResource
+from provisioner.compile.tags import owned_by
+from provisioner.envs.discovery import group_environments
 from provisioner.envs.selection import Criteria, NoCriteria, select
-from provisioner.envs.tags import owned_by
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
@@ -24,10 +25,10 @@ def item(name, env, expires=None, created=None, *, managed="true", group=False, 
         tags["provisioner-created"] = created
     tags.update(extra)
     if group:
-        return FoundResource(
+        return ListedResource(
             f"{SUB}/resourceGroups/{name}", name, "Microsoft.Resources/resourceGroups", name, tags
         )
-    return FoundResource(
+    return ListedResource(
         f"{SUB}/resourceGroups/rg-{env}/providers/Microsoft.Network/publicIPAddresses/{name}",
         name,
         "Microsoft.Network/publicIPAddresses",

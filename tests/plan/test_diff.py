@@ -6,6 +6,7 @@ import copy
 
 from azure.mgmt.network import models as net
 
+from provisioner.arm.listing import ListedResource
 from provisioner.compile.desired import (
     DesiredResource,
     DesiredState,
@@ -15,7 +16,6 @@ from provisioner.compile.desired import (
 )
 from provisioner.compile.secrets import GENERATED_PASSWORD
 from provisioner.plan.diff import build_plan, diff_bodies, plan_resource
-from provisioner.plan.live import LiveResource
 from provisioner.plan.model import Action, Change
 from provisioner.plan.planner import deletions
 
@@ -217,17 +217,8 @@ def test_resources_the_blueprint_dropped_are_deleted_only_if_owned_and_known():
         "Microsoft.Network/loadBalancers/lb", "Microsoft.Compute/virtualMachines/old"
     )
     tagged = [
-        LiveResource(
-            LB_ID.lower(),
-            Kind.LOAD_BALANCER,
-            "Microsoft.Network/loadBalancers",
-            "lb",
-            "rg-demo",
-            {},
-        ),
-        LiveResource(
-            vm_id, Kind.VIRTUAL_MACHINE, "Microsoft.Compute/virtualMachines", "old", "rg-demo", {}
-        ),
+        ListedResource(LB_ID.lower(), "lb", "Microsoft.Network/loadBalancers", "rg-demo", {}),
+        ListedResource(vm_id, "old", "Microsoft.Compute/virtualMachines", "rg-demo", {}),
     ]
     dels = deletions(state, tagged)
     assert [(c.action, c.key) for c in dels] == [(Action.DELETE, "virtual_machine/old")]

@@ -1,9 +1,12 @@
-"""The ownership tags and the one predicate that decides "this is ours to delete".
+"""The ownership tags and the one predicate that decides "this is ours".
 
-The tag names are the contract written by ``provisioner.compile.desired.Tags``; they are repeated
-here as constants because discovery and cleanup read them back from live resources. Azure treats
-tag *names* case-insensitively (a portal edit may change their case) but keeps *values* as
-written, so names are looked up without case and values compared exactly.
+The compiler writes these tags on everything an environment owns (``compile.desired.Tags``);
+planning, teardown, discovery, cleanup and ``extend`` read them back from live resources. This
+module is the only place that names them, so the contract cannot drift between writer and
+readers. It is pure and imports nothing, so every layer may use it.
+
+Azure treats tag *names* case-insensitively (a portal edit may change their case) but keeps
+*values* as written, so names are looked up without case and values compared exactly.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ def is_managed(tags: Mapping[str, str] | None) -> bool:
 def owned_by(tags: Mapping[str, str] | None, env: str) -> bool:
     """Both ownership marks for ``env``: managed by us, and tagged with exactly this environment.
 
-    This is the only test cleanup and ``down`` use before deleting anything; a resource that
-    carries another environment's name, or our env name without the managed mark, is not ours.
+    This is the only test planning, cleanup and ``down`` use before changing or deleting
+    anything; a resource that carries another environment's name, or our env name without the
+    managed mark, is not ours.
     """
     return is_managed(tags) and tag(tags, TAG_ENV) == env

@@ -3,7 +3,7 @@
 This is the only module that imports ``provisioner.localcloud``. Everything above it sees a
 :class:`Target`: three real SDK clients, a ``sleep`` (virtual, scaled time on the local cloud) and a
 label for the first line of output. Clients are built with ``retry_total=0`` so that
-``apply.retry`` owns every retry.
+``arm.retry`` owns every retry.
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-
-from azure.core.credentials import AccessToken, AccessTokenInfo
-from azure.mgmt.compute import ComputeManagementClient
-from azure.mgmt.network import NetworkManagementClient
-from azure.mgmt.resource.resources import ResourceManagementClient
+from typing import TYPE_CHECKING, Any, Literal
 
 from provisioner.errors import UserInputError
+
+if TYPE_CHECKING:  # the SDK is imported when a target is opened, not when this module is
+    from azure.core.credentials import AccessToken, AccessTokenInfo
+    from azure.mgmt.compute import ComputeManagementClient
+    from azure.mgmt.network import NetworkManagementClient
+    from azure.mgmt.resource.resources import ResourceManagementClient
 
 CloudKind = Literal["local", "azure"]
 
@@ -38,9 +39,13 @@ class OfflineCredential:
     """A token credential for the local cloud, which checks nothing. Never sent to Azure."""
 
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        from azure.core.credentials import AccessToken
+
         return AccessToken("local-cloud", int(time.time()) + 3600)
 
     def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo:
+        from azure.core.credentials import AccessTokenInfo
+
         return AccessTokenInfo("local-cloud", int(time.time()) + 3600)
 
     def close(self) -> None:
@@ -119,6 +124,9 @@ def _client_kwargs(polling_interval: float) -> dict[str, Any]:
 
 def _azure_target(subscription: str) -> Target:
     from azure.identity import DefaultAzureCredential
+    from azure.mgmt.compute import ComputeManagementClient
+    from azure.mgmt.network import NetworkManagementClient
+    from azure.mgmt.resource.resources import ResourceManagementClient
 
     credential = DefaultAzureCredential()
     kwargs = _client_kwargs(AZURE_POLLING_INTERVAL)
@@ -140,6 +148,10 @@ def _azure_target(subscription: str) -> Target:
 def _local_target(
     state: str | os.PathLike[str] | None, cloud: Any, subscription: str | None
 ) -> Target:
+    from azure.mgmt.compute import ComputeManagementClient
+    from azure.mgmt.network import NetworkManagementClient
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
     from provisioner import localcloud
 
     owned = cloud is None

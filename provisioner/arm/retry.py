@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from azure.core.exceptions import (
     AzureError,
@@ -23,7 +23,18 @@ from azure.core.exceptions import (
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity import stop_after_delay as _stop_after_delay
 
+if TYPE_CHECKING:
+    from provisioner.arm.target import Target
+
 T = TypeVar("T")
+#: Runs one SDK call under the caller's retry policy; every reader in ``arm`` takes one.
+Call = Callable[[Callable[[], T]], T]
+
+
+def direct(fn: Callable[[], T]) -> T:
+    """The ``call`` that adds nothing: for callers that wrap a whole unit in their own retry."""
+    return fn()
+
 
 #: Error codes Azure uses for "try again later", whatever the HTTP status they came with
 #: (an LRO that ends ``Canceled`` arrives on a 200 status poll).
@@ -73,10 +84,6 @@ def error_code(exc: BaseException) -> str:
         return codes[0]
     status = getattr(exc, "status_code", None)
     return f"HTTP{status}" if status else type(exc).__name__
-
-
-def status_of(exc: BaseException) -> int | None:
-    return getattr(exc, "status_code", None) if isinstance(exc, HttpResponseError) else None
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -173,9 +180,7 @@ def call_with_retry(
     return retrying(fn)
 
 
-def retrying_call(
-    target: Any, policy: RetryPolicy = DEFAULT_POLICY
-) -> Callable[[Callable[[], Any]], Any]:
+def retrying_call(target: Target, policy: RetryPolicy = DEFAULT_POLICY) -> Call:
     """The ``call`` every reader takes: ``fn`` through :func:`call_with_retry` on ``target``."""
     return lambda fn: call_with_retry(fn, sleep=target.sleep, policy=policy)
 

@@ -8,7 +8,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ServiceResponseError
 from azure.core.rest import HttpRequest
 
-from provisioner.apply.retry import RetryPolicy, call_with_retry, error_code, is_transient
+from provisioner.arm.retry import RetryPolicy, call_with_retry, error_code, is_transient
 
 
 class _Response:

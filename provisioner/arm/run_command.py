@@ -1,0 +1,46 @@
+"""Run-command: a script run inside a VM by its agent, the one way the tool reaches a guest OS.
+
+Azure runs one run-command per VM at a time and answers a second one with 409 ``Conflict``
+"Run command extension execution is in progress" — not one of the codes ``arm.retry`` calls
+transient (a 409 usually is a real conflict), so :func:`is_run_command_busy` adds it for
+run-command calls only. Everything else (429, 5xx, dropped connections) is retried by
+``arm.retry`` itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from azure.core.exceptions import HttpResponseError
+
+from provisioner.arm.retry import describe, error_codes
+
+if TYPE_CHECKING:
+    from provisioner.arm.target import Target
+
+BUSY_TEXT = "run command extension execution is in progress"
+BUSY_CODE = "conflict.runcommandinprogress"
+
+
+def is_run_command_busy(exc: BaseException) -> bool:
+    """409 while another run-command on the same VM has not finished."""
+    if not isinstance(exc, HttpResponseError) or exc.status_code != 409:
+        return False
+    codes = {c.lower() for c in error_codes(exc)}
+    if BUSY_CODE in codes:
+        return True
+    text = (describe(exc) + " " + str(exc)).lower()
+    return BUSY_TEXT in text
+
+
+def run_command(
+    target: Target, resource_group: str, name: str, command_id: str, script: Sequence[str]
+) -> Any:
+    """Run ``script`` on the VM and wait; returns the SDK's ``RunCommandResult`` (its
+    ``value`` holds the instance view's stdout and stderr)."""
+    from azure.mgmt.compute.models import RunCommandInput
+
+    body = RunCommandInput(command_id=command_id, script=list(script))
+    vms = target.compute.virtual_machines
+    return vms.begin_run_command(resource_group, name, body).result()
