@@ -22,6 +22,8 @@ from provisioner.compile.compiler import CompileContext, compile_blueprint
 from provisioner.compile.desired import DesiredState, Ownership
 from provisioner.compile.tags import TAG_CREATED
 from provisioner.errors import BlueprintInvalid, Finding, SourceLocation
+from provisioner.guest import step
+from provisioner.guest.step import GuestPlanItem, GuestStepReport, Mode
 from provisioner.plan.mapping import live_mapping
 from provisioner.plan.model import Plan
 from provisioner.plan.planner import make_plan
@@ -157,31 +159,14 @@ def apply_plan(
     return report, live_mapping(state, report.live)
 
 
-# -- the guest step (provisioner.guest.step), imported lazily -----------------------------------
+# -- the guest step -------------------------------------------------------------------------
 #
 # ``up`` runs it after the infrastructure is applied, ``plan`` shows what it would do, ``down``
-# undoes it on brownfield VMs. The import is lazy so that the infrastructure commands stay usable
-# (and testable) without it; when it is absent every function here reports "no guest step".
+# undoes it on brownfield VMs.
 
 
-def _guest_step() -> Any | None:
-    try:
-        from provisioner.guest import step
-    except ImportError:
-        return None
-    return step
-
-
-def guest_available() -> bool:
-    """Whether the guest step is installed (``provisioner.guest.step`` importable)."""
-    return _guest_step() is not None
-
-
-def plan_guest(target: Target, state: DesiredState) -> list[Any] | None:
-    """What the guest step would do per VM (reads only); None without a guest step."""
-    step = _guest_step()
-    if step is None:
-        return None
+def plan_guest(target: Target, state: DesiredState) -> list[GuestPlanItem]:
+    """What the guest step would do per VM (reads only)."""
     return list(step.plan_guest(target, state))
 
 
@@ -189,20 +174,17 @@ def run_guest(
     target: Target,
     state: DesiredState,
     *,
-    mode: str = "apply",
+    mode: Mode = "apply",
     only_vms: Collection[str] | None = None,
     max_parallel: int = 16,
     on_event: Callable[[str, str], None] | None = None,
-) -> Any | None:
-    """Run the guest step (``apply``/``check``/``remove``); None without a guest step.
+) -> GuestStepReport:
+    """Run the guest step (``apply``/``check``/``remove``).
 
     VMs whose ``provisioner-guest`` tag already equals the desired configuration digest are left
     alone by the step itself, so a second ``up`` still writes nothing. It also runs when the
     blueprint has no guest requirement any more: a VM still tagged gets the removal script.
     """
-    step = _guest_step()
-    if step is None:
-        return None
     return step.run_guest_step(
         target,
         state,
@@ -213,6 +195,6 @@ def run_guest(
     )
 
 
-def pending_guest(items: list[Any] | None) -> list[Any]:
+def pending_guest(items: list[GuestPlanItem] | None) -> list[GuestPlanItem]:
     """The guest plan items that are work to do (``configure`` or ``remove``)."""
-    return [i for i in items or [] if getattr(i, "action", "noop") != "noop"]
+    return [i for i in items or [] if i.action != "noop"]

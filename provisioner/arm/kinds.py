@@ -257,22 +257,6 @@ def kind_of_type(arm_type: str) -> Kind | None:
     return found.kind if found else None
 
 
-def type_of_id(resource_id: str) -> str | None:
-    """The ARM type a (top-level) id names: ``Microsoft.Network/loadBalancers`` or the group
-    type for a group id; None for anything else."""
-    parts = resource_id.strip("/").split("/")
-    if len(parts) == 4 and parts[2].lower() == "resourcegroups":
-        return SPECS[Kind.RESOURCE_GROUP].arm_type
-    if len(parts) >= 8 and parts[4].lower() == "providers":
-        return f"{parts[5]}/{parts[6]}"
-    return None
-
-
-def kind_of_id(resource_id: str) -> Kind | None:
-    arm_type = type_of_id(resource_id)
-    return kind_of_type(arm_type) if arm_type else None
-
-
 def deletion_order() -> tuple[Kind, ...]:
     """Every kind, dependents first."""
     return tuple(s.kind for s in sorted(SPECS.values(), key=lambda s: s.delete_rank))

@@ -67,10 +67,6 @@ class SourceMap:
             break
         return current
 
-    def is_exact(self, path: BlueprintPath) -> bool:
-        """True when ``path`` is itself written in the document (not only an ancestor)."""
-        return path in self._nodes
-
     def locate(self, path: BlueprintPath) -> SourceLocation:
         """Where ``path`` is written: its key (or sequence item), else its nearest ancestor's.
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
+from provisioner.compile.tags import TAG_BLUEPRINT, TAG_CREATED, TAG_ENV, TAG_EXPIRES, TAG_MANAGED
+
 #: A path into the blueprint document, e.g. ("load_balancers", "lb", "rules", "green", "port").
 #: The CLI turns it into file:line:column through the loader's source map.
 BlueprintPath = tuple[str | int, ...]
@@ -107,15 +109,11 @@ class Tags:
     created: str | None = None  # ISO 8601 UTC of the environment's first ``up``; kept from live
 
     def as_dict(self) -> dict[str, str]:
-        out = {
-            "provisioner-env": self.env,
-            "provisioner-blueprint": self.digest,
-            "provisioner-managed": "true",
-        }
+        out = {TAG_ENV: self.env, TAG_BLUEPRINT: self.digest, TAG_MANAGED: "true"}
         if self.expires:
-            out["provisioner-expires"] = self.expires
+            out[TAG_EXPIRES] = self.expires
         if self.created:
-            out["provisioner-created"] = self.created
+            out[TAG_CREATED] = self.created
         return out
 
 

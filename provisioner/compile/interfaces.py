@@ -15,6 +15,7 @@ from azure.mgmt.network import models as net
 
 from provisioner.blueprint.model import Vm
 from provisioner.compile import ids, names, wire
+from provisioner.compile.backends import BACKEND
 from provisioner.compile.scope import Scope
 
 
@@ -33,7 +34,7 @@ def _ipconfig(
             "subnet": {"id": scope.subnet_id(subnet)},
             "privateIPAddressVersion": version,
             "privateIPAllocationMethod": "Dynamic",
-            "loadBalancerBackendAddressPools": [{"id": pid} for pid in pool_ids],
+            "loadBalancerBackendAddressPools": BACKEND.pool_refs(pool_ids),
         },
     }
 

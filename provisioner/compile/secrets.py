@@ -16,8 +16,3 @@ GENERATED_SSH_KEY = "<provisioner:generated-ssh-public-key>"
 GENERATED_PASSWORD = "<provisioner:generated-admin-password>"
 
 PLACEHOLDERS = frozenset({GENERATED_SSH_KEY, GENERATED_PASSWORD})
-
-
-def is_placeholder(value: object) -> bool:
-    """True if ``value`` is one of the placeholders the executor must replace."""
-    return isinstance(value, str) and value in PLACEHOLDERS

@@ -54,10 +54,6 @@ class DeletionPlan:
     one_by_one: tuple[ListedResource, ...]  # in dependency order, each of a kind we delete
     left: tuple[Left, ...]
 
-    @property
-    def deletes_anything(self) -> bool:
-        return bool(self.whole_groups or self.one_by_one)
-
 
 def _short(resource_id: str) -> str:
     return resource_id.split("/providers/")[-1]

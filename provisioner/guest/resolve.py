@@ -130,18 +130,3 @@ def resolve(state: DesiredState, live: Live, req: GuestRequirement) -> ResolvedV
     except GuestSpecError as exc:
         problem = f"cannot render the guest script: {exc}"
     return ResolvedVm(req, res, body is not None, tags, config, problem)
-
-
-def resolve_all(
-    clients: Any,
-    state: DesiredState,
-    call: Call,
-    *,
-    only_vms: Iterable[str] | None = None,
-    parallel: int = 8,
-) -> list[ResolvedVm]:
-    """Every guest requirement of ``state`` (or those of ``only_vms``), resolved against live."""
-    wanted = set(only_vms) if only_vms is not None else None
-    reqs = [r for r in state.guest if wanted is None or r.vm in wanted]
-    live = read_live(clients, state, needed_keys(state, reqs), call, parallel=parallel)
-    return [resolve(state, live, r) for r in reqs]

@@ -116,8 +116,3 @@ WARNINGS: frozenset[str] = frozenset(
 
 #: Appended to the message of a finding whose code is ours.
 OWN_CODE_NOTE = " (provisioner's own code: Azure documents no error code for this)"
-
-
-def is_azure_code(code: str) -> bool:
-    """True when ``code`` is one Azure itself returns (worth searching the web for)."""
-    return code in AZURE

@@ -9,7 +9,6 @@ from provisioner.arm.kinds import (
     SPECS,
     TagPatch,
     deletion_order,
-    kind_of_id,
     kind_of_type,
     spec,
 )
@@ -57,13 +56,6 @@ def test_kinds_are_ordered_one_way_for_creation_and_the_other_for_deletion():
     order = deletion_order()
     assert set(order) == set(Kind)
     assert order[0] is Kind.VIRTUAL_MACHINE and order[-1] is Kind.RESOURCE_GROUP
-
-
-def test_ids_name_their_kind():
-    sub = "/subscriptions/s/resourceGroups/rg"
-    assert kind_of_id(sub) is Kind.RESOURCE_GROUP
-    assert kind_of_id(f"{sub}/providers/Microsoft.Network/loadBalancers/lb") is Kind.LOAD_BALANCER
-    assert kind_of_id(f"{sub}/providers/Microsoft.Compute/disks/d") is None
 
 
 def test_a_kept_nic_pins_what_it_uses_but_a_kept_load_balancer_pins_no_nic():
