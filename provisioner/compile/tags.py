@@ -19,6 +19,9 @@ TAG_EXPIRES = "provisioner-expires"
 TAG_MANAGED = "provisioner-managed"
 #: Set by the first ``up`` of an environment and kept by every later one; ``--older-than`` reads it.
 TAG_CREATED = "provisioner-created"
+#: On a VM: the digest of the guest configuration the last successful apply script converged to.
+#: ``up`` skips VMs already tagged with the desired digest, so a second ``up`` writes nothing.
+TAG_GUEST = "provisioner-guest"
 
 
 def tag(tags: Mapping[str, str] | None, name: str) -> str | None:

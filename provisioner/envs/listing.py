@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from provisioner.arm.retry import retrying_call
+from provisioner.arm.target import Target
 from provisioner.envs.discovery import Environment, discover_environments
 from provisioner.envs.selection import Criteria, decide
 from provisioner.envs.ttl import format_timestamp, utc_now
@@ -54,7 +55,7 @@ def summarize(env: Environment, now: datetime) -> EnvironmentSummary:
     )
 
 
-def list_environments(target: Any, now: datetime | None = None) -> list[EnvironmentSummary]:
+def list_environments(target: Target, now: datetime | None = None) -> list[EnvironmentSummary]:
     """Every environment with at least one managed resource in the target, by name."""
     moment = now or utc_now()
     environments = discover_environments(target, call=retrying_call(target))

@@ -18,8 +18,8 @@ from provisioner.arm.run_command import is_run_command_busy, run_command
 from provisioner.arm.target import Target
 from provisioner.arm.writes import patch_tags
 from provisioner.compile.desired import Kind
+from provisioner.compile.tags import TAG_GUEST
 from provisioner.guest.output import ScriptOutcome, parse_run_command_result
-from provisioner.guest.resolve import GUEST_TAG
 from provisioner.guest.spec import GuestScript, OsName
 
 
@@ -82,12 +82,12 @@ class Delivery:
             if vm is None:
                 raise DeliveryError(f"tagging {name}", LookupError(f"VM {name} not found"))
             tags = dict(vm.get("tags") or {})
-            if tags.get(GUEST_TAG) == value:
+            if tags.get(TAG_GUEST) == value:
                 return
             if value is None:
-                tags.pop(GUEST_TAG, None)
+                tags.pop(TAG_GUEST, None)
             else:
-                tags[GUEST_TAG] = value
+                tags[TAG_GUEST] = value
             self._call(name, lambda: patch_tags(self.target, vm_kind, resource_group, name, tags))
         except HttpResponseError as exc:
             raise DeliveryError(f"tagging {name}", exc) from exc

@@ -10,12 +10,14 @@ is what the VM's ``provisioner-guest`` tag records once the guest is configured.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from provisioner.arm.reads import get_body
+from provisioner.arm.retry import Call
+from provisioner.arm.target import Target
 from provisioner.compile.desired import (
     DesiredResource,
     DesiredState,
@@ -23,6 +25,7 @@ from provisioner.compile.desired import (
     GuestRequirement,
     Kind,
 )
+from provisioner.compile.tags import TAG_GUEST
 from provisioner.guest.render import render_apply
 from provisioner.guest.spec import (
     GuestConfig,
@@ -31,11 +34,7 @@ from provisioner.guest.spec import (
     config_from_requirement,
 )
 
-#: The VM tag that records which apply script last converged the guest.
-GUEST_TAG = "provisioner-guest"
-
 Live = dict[str, dict[str, Any] | None]
-Call = Callable[[Callable[[], Any]], Any]
 
 
 class UnresolvedFrontend(LookupError):
@@ -81,13 +80,13 @@ def needed_keys(state: DesiredState, reqs: Iterable[GuestRequirement]) -> list[s
 
 
 def read_live(
-    clients: Any, state: DesiredState, keys: Iterable[str], call: Call, *, parallel: int = 8
+    target: Target, state: DesiredState, keys: Iterable[str], call: Call, *, parallel: int = 8
 ) -> Live:
     """GET each named resource (None where it does not exist)."""
     wanted = [state.resources[k] for k in keys]
 
     def read(res: DesiredResource) -> dict[str, Any] | None:
-        return get_body(clients, res.kind, res.resource_group, res.name, call)
+        return get_body(target, res.kind, res.resource_group, res.name, call)
 
     with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(wanted) or 1))) as pool:
         return {res.key: body for res, body in zip(wanted, pool.map(read, wanted), strict=True)}
@@ -114,7 +113,7 @@ class ResolvedVm:
 
     @property
     def tagged(self) -> str | None:
-        return self.tags.get(GUEST_TAG)
+        return self.tags.get(TAG_GUEST)
 
 
 def resolve(state: DesiredState, live: Live, req: GuestRequirement) -> ResolvedVm:

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from provisioner.arm.retry import DEFAULT_POLICY, RetryPolicy, describe, retrying_call
+from provisioner.arm.target import Target
 from provisioner.compile.desired import DesiredResource, DesiredState, GuestRequirement, Kind
+from provisioner.compile.tags import TAG_GUEST
 from provisioner.guest.delivery import Delivery, DeliveryError
 from provisioner.guest.output import CheckReport, OutputError, parse_check
 from provisioner.guest.render import render_apply, render_check, render_remove
 from provisioner.guest.resolve import (
-    GUEST_TAG,
     ResolvedVm,
     read_live,
     resolve,
@@ -140,7 +141,7 @@ def _label(res: DesiredResource) -> str:
 
 
 def _gather(
-    target: Any,
+    target: Target,
     state: DesiredState,
     policy: RetryPolicy,
     only_vms: Collection[str] | None,
@@ -166,7 +167,7 @@ def _gather(
             continue
         body = live.get(key)
         tags = {str(k): str(v) for k, v in ((body or {}).get("tags") or {}).items()}
-        if body is None or GUEST_TAG not in tags:
+        if body is None or TAG_GUEST not in tags:
             continue
         res = state.resources[key]
         work.append(_Work(_label(res), res, True, tags, _os_of(body), None))
@@ -183,14 +184,14 @@ def _plan_item(w: _Work) -> GuestPlanItem:
         return GuestPlanItem(w.vm, "configure", NOT_CREATED)
     if w.config is None:
         return GuestPlanItem(w.vm, "configure", w.resolved.problem)
-    tagged = w.tags.get(GUEST_TAG)
+    tagged = w.tags.get(TAG_GUEST)
     if tagged == script_digest(render_apply(w.config)):
         return GuestPlanItem(w.vm, "noop", "configured; the tag matches the script")
     return GuestPlanItem(w.vm, "configure", NEVER_CONFIGURED if not tagged else CHANGED)
 
 
 def plan_guest(
-    target: Any, state: DesiredState, *, policy: RetryPolicy = DEFAULT_POLICY
+    target: Target, state: DesiredState, *, policy: RetryPolicy = DEFAULT_POLICY
 ) -> list[GuestPlanItem]:
     """What the guest step of ``up`` would do per VM. GETs only."""
     return [_plan_item(w) for w in _gather(target, state, policy, None, 8)]
@@ -272,7 +273,7 @@ class _VmRun:
         if cfg is None:
             return self.result("configure", False, False, w.resolved.problem)
         digest = script_digest(render_apply(cfg))
-        tagged = w.tags.get(GUEST_TAG)
+        tagged = w.tags.get(TAG_GUEST)
         if tagged == digest:
             return self.result("noop", True, True, "already configured (tag matches)")
         if not tagged:
@@ -352,7 +353,7 @@ class _VmRun:
                 stderr_tail=outcome.stderr_tail,
                 exit_status=outcome.exit_status,
             )
-        if GUEST_TAG in w.tags:
+        if TAG_GUEST in w.tags:
             self.tag(None)
         return self.result("remove", True, False, "removed", exit_status=0)
 
@@ -367,7 +368,7 @@ def _as(result: GuestVmResult, action: str) -> GuestVmResult:
 
 
 def run_guest_step(
-    target: Any,
+    target: Target,
     state: DesiredState,
     *,
     mode: Mode,

@@ -22,6 +22,7 @@ from typing import Any
 
 from provisioner.arm.reads import read_desired
 from provisioner.arm.retry import DEFAULT_POLICY, RetryPolicy, retrying_call
+from provisioner.arm.target import Target
 from provisioner.compile import names
 from provisioner.compile.desired import DesiredState, Kind, MappingRow
 from provisioner.guest.datapath import BackendVM, MappingRule, RowResult, Topology
@@ -72,7 +73,7 @@ class RowCheck:
 
 
 def live_rows(
-    target: Any, state: DesiredState, *, policy: RetryPolicy = DEFAULT_POLICY
+    target: Target, state: DesiredState, *, policy: RetryPolicy = DEFAULT_POLICY
 ) -> tuple[tuple[MappingRow, ...], dict[str, Any]]:
     """The mapping table with live addresses, and the live bodies it was read from."""
     live = read_desired(target, state, retrying_call(target, policy))
