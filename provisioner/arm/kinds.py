@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -76,6 +76,9 @@ class KindSpec:
     #: Ids of what uses this resource, as Azure records them on it (back-references). None:
     #: Azure records no users on this kind, so reading it to find them would be a wasted GET.
     used_by: References | None
+    #: Values Azure gives the body's ``properties`` when a field is absent: applied to desired and
+    #: live alike before diffing, so "absent" equals "the default".
+    defaults: Mapping[str, Any] = field(default_factory=dict)
     #: Subscription-level (a resource group): its operations take no resource group argument.
     subscription_level: bool = False
 
@@ -195,6 +198,7 @@ SPECS: dict[Kind, KindSpec] = {
             tag_patch=TagPatch.NETWORK,
             uses=None,
             used_by=_pip_used_by,
+            defaults={"idleTimeoutInMinutes": 4, "publicIPAddressVersion": "IPv4"},
         ),
         KindSpec(
             kind=Kind.LOAD_BALANCER,
@@ -223,6 +227,7 @@ SPECS: dict[Kind, KindSpec] = {
             tag_patch=TagPatch.NETWORK,
             uses=_nic_uses,
             used_by=_nic_used_by,
+            defaults={"enableAcceleratedNetworking": False, "enableIPForwarding": False},
         ),
         KindSpec(
             kind=Kind.VIRTUAL_MACHINE,

@@ -16,8 +16,9 @@ from provisioner.compile.desired import Kind
 #: Read-only bookkeeping Azure adds everywhere.
 IGNORED_KEYS = frozenset({"etag", "provisioningState", "resourceGuid", "type"})
 
-#: Values Azure applies when a field is absent, per child collection (or "" for the root's
-#: ``properties``). Applied to both sides before comparing, so "absent" equals "the default".
+#: Values Azure applies when a field is absent, per child collection (a kind's root
+#: ``properties`` have theirs in its ``KindSpec``). Applied to both sides before comparing, so
+#: "absent" equals "the default".
 DEFAULTS: dict[str, dict[str, Any]] = {
     "loadBalancingRules": {
         "idleTimeoutInMinutes": 4,
@@ -29,11 +30,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "frontendIPConfigurations": {"privateIPAddressVersion": "IPv4"},
     "ipConfigurations": {"privateIPAddressVersion": "IPv4"},
     "probes": {"intervalInSeconds": 15, "probeThreshold": 1},
-    f"root:{Kind.PUBLIC_IP}": {"idleTimeoutInMinutes": 4, "publicIPAddressVersion": "IPv4"},
-    f"root:{Kind.NETWORK_INTERFACE}": {
-        "enableAcceleratedNetworking": False,
-        "enableIPForwarding": False,
-    },
 }
 
 #: Strings whose case matters (paths, keys, user data); everything else Azure matches (and often
@@ -65,7 +61,9 @@ def root_properties(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     out = dict(body)
     props = out.get("properties")
     if isinstance(props, dict):
-        props = with_defaults(f"root:{kind}", props)
+        defaults = spec(kind).defaults
+        if defaults:
+            props = {**defaults, **{k: v for k, v in props.items() if v is not None}}
         create_only = spec(kind).create_only
         props = {k: v for k, v in props.items() if k not in create_only}
         out["properties"] = props
