@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-from provisioner.compile.tags import TAG_BLUEPRINT, TAG_CREATED, TAG_ENV, TAG_EXPIRES, TAG_MANAGED
+from provisioner.compile.tags import (
+    MANAGED_VALUE,
+    TAG_BLUEPRINT,
+    TAG_CREATED,
+    TAG_ENV,
+    TAG_EXPIRES,
+    TAG_MANAGED,
+)
 
 #: A path into the blueprint document, e.g. ("load_balancers", "lb", "rules", "green", "port").
 #: The CLI turns it into file:line:column through the loader's source map.
@@ -109,7 +116,7 @@ class Tags:
     created: str | None = None  # ISO 8601 UTC of the environment's first ``up``; kept from live
 
     def as_dict(self) -> dict[str, str]:
-        out = {TAG_ENV: self.env, TAG_BLUEPRINT: self.digest, TAG_MANAGED: "true"}
+        out = {TAG_ENV: self.env, TAG_BLUEPRINT: self.digest, TAG_MANAGED: MANAGED_VALUE}
         if self.expires:
             out[TAG_EXPIRES] = self.expires
         if self.created:

@@ -6,11 +6,15 @@ module is the only place that names them, so the contract cannot drift between w
 readers. It is pure and imports nothing, so every layer may use it.
 
 Azure treats tag *names* case-insensitively (a portal edit may change their case) but keeps
-*values* as written, so names are looked up without case and values compared exactly.
+*values* as written, so names are looked up without case and values compared exactly: only what
+the tool itself writes counts (``provisioner-managed=true``, never ``TRUE`` or `` true ``, and an
+environment name the tool could have written), so a look-alike tag never makes a stranger's
+resource ours to delete.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 TAG_ENV = "provisioner-env"
@@ -22,6 +26,19 @@ TAG_CREATED = "provisioner-created"
 #: On a VM: the digest of the guest configuration the last successful apply script converged to.
 #: ``up`` skips VMs already tagged with the desired digest, so a second ``up`` writes nothing.
 TAG_GUEST = "provisioner-guest"
+
+#: The value of ``provisioner-managed`` on everything the tool owns, exactly.
+MANAGED_VALUE = "true"
+
+#: Environment names, as the blueprint's ``name`` and ``--env`` accept them: the environment is
+#: part of every resource name and tag, and Azure compares names without case (``Prod`` and
+#: ``prod`` would share resources, not tags), so only lower case.
+ENV_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def is_env_name(value: str | None) -> bool:
+    """A name the tool could have written as an environment."""
+    return value is not None and ENV_NAME.fullmatch(value) is not None
 
 
 def tag(tags: Mapping[str, str] | None, name: str) -> str | None:
@@ -39,8 +56,7 @@ def tag(tags: Mapping[str, str] | None, name: str) -> str | None:
 
 def is_managed(tags: Mapping[str, str] | None) -> bool:
     """Carries ``provisioner-managed=true``: written by this tool, not merely tagged like it."""
-    value = tag(tags, TAG_MANAGED)
-    return value is not None and value.strip().lower() == "true"
+    return tag(tags, TAG_MANAGED) == MANAGED_VALUE
 
 
 def owned_by(tags: Mapping[str, str] | None, env: str) -> bool:
@@ -50,4 +66,4 @@ def owned_by(tags: Mapping[str, str] | None, env: str) -> bool:
     anything; a resource that carries another environment's name, or our env name without the
     managed mark, is not ours.
     """
-    return is_managed(tags) and tag(tags, TAG_ENV) == env
+    return is_managed(tags) and is_env_name(env) and tag(tags, TAG_ENV) == env

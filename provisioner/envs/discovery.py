@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from provisioner.arm.listing import ListedResource, list_managed, list_managed_graph
 from provisioner.arm.retry import Call, direct
-from provisioner.compile.tags import TAG_BLUEPRINT, TAG_CREATED, TAG_EXPIRES, is_managed, tag
+from provisioner.compile.tags import TAG_BLUEPRINT, TAG_CREATED, TAG_EXPIRES, owned_by, tag
 from provisioner.envs.ttl import parse_timestamp
 
 if TYPE_CHECKING:
@@ -68,13 +68,13 @@ def _earliest_created(items: Iterable[ListedResource]) -> datetime | None:
 def group_environments(found: Iterable[ListedResource]) -> list[Environment]:
     """Group managed items by their ``provisioner-env`` tag, sorted by name.
 
-    Items without an env tag (or not managed) belong to no environment and are dropped: nothing
-    can select them, so nothing can delete them.
+    Items without an env tag, not managed, or tagged with a name the tool could never write
+    belong to no environment and are dropped: nothing can select them, so nothing can delete them.
     """
     by_env: dict[str, list[ListedResource]] = defaultdict(list)
     for item in found:
         env = item.env
-        if env and is_managed(item.tags):
+        if env and owned_by(item.tags, env):
             by_env[env].append(item)
     environments = []
     for name in sorted(by_env):

@@ -126,7 +126,24 @@ def test_cleanup_without_any_criterion_is_refused():
 
 def test_ownership_needs_both_the_managed_mark_and_exactly_this_env():
     assert owned_by({"provisioner-managed": "true", "provisioner-env": "pr-1"}, "pr-1")
-    assert owned_by({"Provisioner-Managed": "True", "PROVISIONER-ENV": "pr-1"}, "pr-1")
+    # Azure matches tag names without case (a portal edit may change it), values as written.
+    assert owned_by({"Provisioner-Managed": "true", "PROVISIONER-ENV": "pr-1"}, "pr-1")
     assert not owned_by({"provisioner-managed": "true", "provisioner-env": "pr-10"}, "pr-1")
     assert not owned_by({"provisioner-env": "pr-1"}, "pr-1")
     assert not owned_by({"provisioner-managed": "true", "provisioner-env": "PR-1"}, "pr-1")
+
+
+@pytest.mark.parametrize("managed", ["TRUE", "True", " true ", "true ", "yes", "1"])
+def test_only_the_managed_value_the_tool_writes_counts(managed):
+    """A look-alike tag never makes a resource ours to delete (issue 16.3)."""
+    assert not owned_by({"provisioner-managed": managed, "provisioner-env": "pr-1"}, "pr-1")
+    assert group_environments([item("pip", "pr-1", managed=managed)]) == []
+
+
+@pytest.mark.parametrize("env", ["Team Z/Prod", "PR-1", "pr 1", "-pr", "a" * 41, ""])
+def test_environment_names_the_tool_could_never_write_are_never_selected(env):
+    tags = {"provisioner-managed": "true", "provisioner-env": env}
+    assert not owned_by(tags, env)
+    envs = group_environments([item("pip", env)])
+    assert envs == []
+    assert select(envs, Criteria(env_prefix=env[:1] or "x"), NOW) == []
