@@ -13,6 +13,8 @@ from provisioner.localcloud.errors import ArmError, group_not_found
 from provisioner.localcloud.ids import RESOURCE_GROUP_TYPE, key
 from provisioner.localcloud.reads import page
 from provisioner.localcloud.resources.base import WriteCtx
+from provisioner.localcloud.rules import check_delete
+from provisioner.localcloud.rules.catalog import GROUP_DELETION_BLOCKED
 from provisioner.localcloud.store import Row
 from provisioner.localcloud.wire import Response, json_response
 from provisioner.localcloud.writes import remove
@@ -159,7 +161,7 @@ def deletion_blocked(w: WriteCtx, rg_name: str, rows: list[Row], stuck: set[str]
         doc = json.loads(r.doc)
         names.append(f"{doc.get('type', '')}/{doc.get('name', '')}")
         try:
-            rulecheck.run("check_delete", doc, w, lookup)
+            rulecheck.run(check_delete, doc, w, lookup)
             inner = ArmError(400, "Conflict", f"Resource {doc['id']} is in use.")
         except ArmError as exc:
             inner = exc
@@ -171,9 +173,7 @@ def deletion_blocked(w: WriteCtx, rg_name: str, rows: list[Row], stuck: set[str]
             }
         )
     fields = {"rg": rg_name, "identifiers": ",".join(names), "tracking": str(uuid.uuid4())}
-    err = rulecheck.catalog_error("GROUP_DELETION_BLOCKED", **fields) or ArmError(
-        409, "ResourceGroupDeletionBlocked", f"Deletion of resource group '{rg_name}' failed."
-    )
+    err = rulecheck.arm_error(GROUP_DELETION_BLOCKED.violation(**fields))
     return {"code": err.code, "message": err.message, "details": details}
 
 

@@ -23,6 +23,7 @@ from provisioner.localcloud.errors import (
 from provisioner.localcloud.ids import RESOURCE_GROUP_TYPE, Route, key
 from provisioner.localcloud.resources import handler_for
 from provisioner.localcloud.resources.base import Handler, WriteCtx, find_child, new_etag
+from provisioner.localcloud.rules import check_delete
 from provisioner.localcloud.store import Row, Txn
 from provisioner.localcloud.wire import Response, json_response
 
@@ -268,7 +269,7 @@ def delete_resource(call: Call) -> Response:
         check_preconditions(call, row, route.resource_id())
         doc = json.loads(row.doc)
         w = WriteCtx(tx, route.sub, call.now)
-        rulecheck.run("check_delete", doc, w)
+        rulecheck.run(check_delete, doc, w)
         status, error = "Succeeded", None
         if call.lro_fault:
             status = "Canceled" if call.lro_fault == "canceled" else "Failed"

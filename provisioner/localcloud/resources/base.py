@@ -14,6 +14,7 @@ from typing import Any
 
 from provisioner.localcloud.errors import invalid_reference
 from provisioner.localcloud.ids import key, parse_id
+from provisioner.localcloud.rules import RuleCheck
 from provisioner.localcloud.store import Txn
 
 
@@ -114,7 +115,8 @@ class Handler:
 
     type: str = ""
     provider: str = "Microsoft.Network"
-    rules_check: str | None = None
+    #: the rule check of a PUT (a ``provisioner.localcloud.rules.check_*_put``), as a staticmethod
+    rules_check: RuleCheck | None = None
     #: inline child collections, lower-cased → canonical
     children: dict[str, str] = {}
     #: state shown while a create / update is still running

@@ -24,6 +24,7 @@ from provisioner.localcloud.resources.base import (
     resource_guid,
     top_level_shell,
 )
+from provisioner.localcloud.rules import check_load_balancer_put
 
 TYPE = "Microsoft.Network/loadBalancers"
 COLLECTIONS = (
@@ -65,7 +66,7 @@ def normalise_sku(sku: Any) -> dict[str, Any]:
 
 class LoadBalancers(Handler):
     type = TYPE
-    rules_check = "check_load_balancer_put"
+    rules_check = staticmethod(check_load_balancer_put)
     children = INLINE_CHILDREN[TYPE.lower()]
 
     def normalise(

@@ -23,6 +23,7 @@ from provisioner.localcloud.resources.base import (
     resource_guid,
     top_level_shell,
 )
+from provisioner.localcloud.rules import check_network_interface_put
 
 TYPE = "Microsoft.Network/networkInterfaces"
 _REF_LISTS = (
@@ -35,7 +36,7 @@ _REF_LISTS = (
 
 class NetworkInterfaces(Handler):
     type = TYPE
-    rules_check = "check_network_interface_put"
+    rules_check = staticmethod(check_network_interface_put)
     children = INLINE_CHILDREN[TYPE.lower()]
 
     def normalise(

@@ -16,13 +16,14 @@ from provisioner.localcloud.resources.base import (
     same_id,
     top_level_shell,
 )
+from provisioner.localcloud.rules import check_public_ip_put
 
 TYPE = "Microsoft.Network/publicIPAddresses"
 
 
 class PublicIPs(Handler):
     type = TYPE
-    rules_check = "check_public_ip_put"
+    rules_check = staticmethod(check_public_ip_put)
 
     def normalise(
         self, body: dict[str, Any], rid: str, old: dict[str, Any] | None, w: WriteCtx

@@ -15,6 +15,7 @@ from provisioner.localcloud.resources.base import (
     ref_id,
     top_level_shell,
 )
+from provisioner.localcloud.rules import check_virtual_machine_put
 
 TYPE = "Microsoft.Compute/virtualMachines"
 
@@ -37,7 +38,7 @@ def os_type(doc: dict[str, Any]) -> str:
 class VirtualMachines(Handler):
     type = TYPE
     provider = "Microsoft.Compute"
-    rules_check = "check_virtual_machine_put"
+    rules_check = staticmethod(check_virtual_machine_put)
     creating_state = "Creating"
 
     def normalise(

@@ -15,13 +15,14 @@ from provisioner.localcloud.resources.base import (
     resource_guid,
     top_level_shell,
 )
+from provisioner.localcloud.rules import check_virtual_network_put
 
 TYPE = "Microsoft.Network/virtualNetworks"
 
 
 class VirtualNetworks(Handler):
     type = TYPE
-    rules_check = "check_virtual_network_put"
+    rules_check = staticmethod(check_virtual_network_put)
     children = INLINE_CHILDREN[TYPE.lower()]
 
     def normalise(

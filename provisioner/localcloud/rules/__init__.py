@@ -12,7 +12,7 @@ check each other, so neither imports the other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from . import deletes, load_balancer, network_interface, public_ip, virtual_machine, virtual_network
@@ -30,6 +30,10 @@ class Lookup(Protocol):
     def get(self, resource_id: str) -> dict | None: ...
 
     def of_type(self, arm_type: str) -> Iterable[dict]: ...
+
+
+RuleCheck = Callable[[dict, Lookup], None]
+"""The shape of every ``check_*`` below: raise the first violation, or return."""
 
 
 def check_load_balancer_put(doc: dict, lookup: Lookup) -> None:
@@ -68,6 +72,7 @@ __all__ = [
     "ALL_CODES",
     "ErrorCode",
     "Lookup",
+    "RuleCheck",
     "RuleViolation",
     "check_delete",
     "check_load_balancer_put",
