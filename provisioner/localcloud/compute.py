@@ -93,17 +93,9 @@ def power_action(call: Call) -> Response:
             state = guest_state(tx, row.key)
             state["power"] = target
             save_guest(tx, row.key, state)
-        op = lro.create(
-            tx,
-            "compute",
-            call.route.sub,
-            row.key,
-            call.settings.duration(VM_TYPE, "POST"),
-            call.settings,
-            call.now,
-        )
+        op = lro.start(call, tx, "compute", row.key, (VM_TYPE, "POST"))
         loc = json.loads(row.doc).get("location", "westeurope")
-        headers = lro.lro_headers(call.req, op, loc, call.now, True, call.settings)
+        headers = lro.lro_headers(call, op, loc, True)
     return Response(202, headers)
 
 
@@ -177,25 +169,16 @@ def run_command(call: Call) -> Response:
             "",
             result.stdout,
         )
-        status, error = "Succeeded", None
-        if failed:
-            status = "Canceled" if failed == "canceled" else "Failed"
-            error = call.fault_error("RunCommandOperation")
-        op = lro.create(
+        op = lro.start(
+            call,
             tx,
             "runcommand",
-            call.route.sub,
             vm.key,
-            call.settings.duration(f"{VM_TYPE}/runCommand", "POST"),
-            call.settings,
-            call.now,
-            status,
-            error,
+            (f"{VM_TYPE}/runCommand", "POST"),
+            lro.faulted(call, "RunCommandOperation"),
             run_command_statuses(vm_os, result),
         )
-        headers = lro.lro_headers(
-            call.req, op, doc.get("location", "westeurope"), call.now, True, call.settings
-        )
+        headers = lro.lro_headers(call, op, doc.get("location", "westeurope"), True)
     return Response(202, headers)
 
 
@@ -233,17 +216,13 @@ def put_managed(call: Call) -> Response:
             call.route.child_name,
             result.stdout,
         )
-        op = lro.create(
-            tx,
-            "compute",
-            call.route.sub,
-            k,
-            call.settings.duration(f"{VM_TYPE}/runCommands", "PUT"),
-            call.settings,
-            call.now,
-            "Failed" if call.lro_fault else "Succeeded",
-            call.fault_error("RunCommandOperation") if call.lro_fault else None,
+        # a managed run command fails on either LRO fault: it is never superseded
+        outcome = (
+            lro.Outcome("Failed", call.fault_error("RunCommandOperation"))
+            if call.lro_fault
+            else lro.SUCCEEDED
         )
+        op = lro.start(call, tx, "compute", k, (f"{VM_TYPE}/runCommands", "PUT"), outcome)
         for secret in ("protectedParameters", "runAsPassword"):
             props.pop(secret, None)
         props.pop("instanceView", None)
@@ -285,7 +264,7 @@ def put_managed(call: Call) -> Response:
             )
         )
         shown = _managed_view(doc, pending > call.now, with_view=False)
-        headers = lro.lro_headers(call.req, op, doc["location"], call.now, False, call.settings)
+        headers = lro.lro_headers(call, op, doc["location"], False)
     return json_response(201 if old is None else 200, shown, headers)
 
 
@@ -339,17 +318,9 @@ def delete_managed(call: Call) -> Response:
         if row is None:
             return Response(204)
         remove(WriteCtx(tx, call.route.sub, call.now), [row])
-        op = lro.create(
-            tx,
-            "compute",
-            call.route.sub,
-            k,
-            call.settings.duration(f"{VM_TYPE}/runCommands", "DELETE"),
-            call.settings,
-            call.now,
-        )
+        op = lro.start(call, tx, "compute", k, (f"{VM_TYPE}/runCommands", "DELETE"))
         loc = json.loads(vm.doc).get("location", "westeurope")
-        headers = lro.lro_headers(call.req, op, loc, call.now, True, call.settings)
+        headers = lro.lro_headers(call, op, loc, True)
     return Response(202, headers)
 
 

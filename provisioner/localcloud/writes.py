@@ -156,38 +156,22 @@ def put_document(
         doc = handler.normalise(body, rid, old, w)
         handler.backrefs(doc, w)
         rulecheck.run(handler.rules_check, doc, w)
-        duration = call.settings.duration(_latency_type(call.route), "PUT")
         op_name = (
             f"Put{handler.type.rsplit('/', 1)[-1][:1].upper()}"
             f"{handler.type.rsplit('/', 1)[-1][1:-1]}Operation"
         )
-        status, error = "Succeeded", None
-        if call.lro_fault:
-            status, error = (
-                "Canceled" if call.lro_fault == "canceled" else "Failed",
-                call.fault_error(op_name),
-            )
+        outcome = lro.faulted(call, op_name)
         state = handler.creating_state if old is None else "Updating"
-        op = lro.create(
-            tx,
-            "network" if handler.provider == "Microsoft.Network" else "compute",
-            route.sub,
-            k,
-            duration,
-            call.settings,
-            call.now,
-            status,
-            error,
-        )
+        op = lro.start(call, tx, handler.lro_kind, k, (_latency_type(call.route), "PUT"), outcome)
         pending_until = op.done_at if op.done_at > call.now else 0.0
-        if status == "Failed":
+        if outcome.status == "Failed":
             doc["properties"]["provisioningState"] = "Failed"
-        if status != "Canceled":
+        if outcome.status != "Canceled":
             commit(w, handler, doc, old, route, pending_until, state)
         shown = json.loads(json.dumps(doc))
         if pending_until:
             shown["properties"]["provisioningState"] = state
-        headers = lro.lro_headers(call.req, op, doc["location"], call.now, False, call.settings)
+        headers = lro.lro_headers(call, op, doc["location"], False)
     return shown, old is None, json_response(201 if old is None else 200, shown, headers)
 
 
@@ -270,26 +254,11 @@ def delete_resource(call: Call) -> Response:
         doc = json.loads(row.doc)
         w = WriteCtx(tx, route.sub, call.now)
         rulecheck.run(check_delete, doc, w)
-        status, error = "Succeeded", None
-        if call.lro_fault:
-            status = "Canceled" if call.lro_fault == "canceled" else "Failed"
-            error = call.fault_error("DeleteOperation")
-        if status == "Succeeded":
+        outcome = lro.faulted(call, "DeleteOperation")
+        if outcome.succeeded:
             remove(w, [row])
-        op = lro.create(
-            tx,
-            "network" if handler.provider == "Microsoft.Network" else "compute",
-            route.sub,
-            k,
-            call.settings.duration(route.type, "DELETE"),
-            call.settings,
-            call.now,
-            status,
-            error,
-        )
-        headers = lro.lro_headers(
-            call.req, op, doc.get("location", "westeurope"), call.now, True, call.settings
-        )
+        op = lro.start(call, tx, handler.lro_kind, k, (route.type, "DELETE"), outcome)
+        headers = lro.lro_headers(call, op, doc.get("location", "westeurope"), True)
     return Response(202, headers)
 
 

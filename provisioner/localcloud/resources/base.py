@@ -122,6 +122,11 @@ class Handler:
     #: state shown while a create / update is still running
     creating_state: str = "Updating"
 
+    @property
+    def lro_kind(self) -> str:
+        """Which operation URLs and status document its writes answer with (``lro.Operation``)."""
+        return "network" if self.provider == "Microsoft.Network" else "compute"
+
     def normalise(
         self, body: dict[str, Any], rid: str, old: dict[str, Any] | None, w: WriteCtx
     ) -> dict[str, Any]:
