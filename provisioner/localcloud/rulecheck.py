@@ -33,6 +33,9 @@ class StoreLookup:
             if row.key != self.w.exclude:
                 yield json.loads(row.doc)
 
+    def count(self, arm_type: str) -> int:
+        return self.w.tx.count_of_type(self.w.sub, arm_type.lower(), self.w.exclude)
+
 
 class HidingLookup(StoreLookup):
     """The store as it will be once ``gone`` (top-level keys) are deleted."""
@@ -51,6 +54,9 @@ class HidingLookup(StoreLookup):
         for doc in super().of_type(arm_type):
             if key(doc.get("id", "")) not in self.gone:
                 yield doc
+
+    def count(self, arm_type: str) -> int:
+        return sum(1 for _ in self.of_type(arm_type))
 
 
 def run(

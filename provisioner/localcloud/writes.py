@@ -1,9 +1,10 @@
 """PUT, PATCH and DELETE of resources and inline children: the one write pipeline.
 
 Order inside one ``BEGIN IMMEDIATE`` transaction: resource group exists → preconditions
-(If-Match / If-None-Match) → normalise (ids, defaults, allocation) → back-references →
-Azure rule checks → commit → refresh the back-references of everything the write touched →
-operation record. A rule violation or a bad reference rolls everything back.
+(If-Match / If-None-Match) → normalise (ids, defaults, casing) → back-references → Azure rule
+checks → allocation (addresses) → operation record → commit → refresh the back-references of
+everything the write touched. Handlers never refuse: a rule violation is the only answer a
+write gets for what it asks, and it rolls everything back.
 """
 
 from __future__ import annotations
@@ -156,6 +157,7 @@ def put_document(
         doc = handler.normalise(body, rid, old, w)
         handler.backrefs(doc, w)
         rulecheck.run(handler.rules_check, doc, w)
+        handler.allocate(doc, old, w)
         op_name = (
             f"Put{handler.type.rsplit('/', 1)[-1][:1].upper()}"
             f"{handler.type.rsplit('/', 1)[-1][1:-1]}Operation"

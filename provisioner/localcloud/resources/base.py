@@ -135,6 +135,9 @@ class Handler:
         doc["properties"]["provisioningState"] = "Succeeded"
         return doc
 
+    def allocate(self, doc: dict[str, Any], old: dict[str, Any] | None, w: WriteCtx) -> None:
+        """Assign what the service hands out (addresses), once the rules accepted ``doc``."""
+
     def refs(self, doc: dict[str, Any]) -> set[str]:
         return set()
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from provisioner.localcloud.ids import INLINE_CHILDREN, key
-from provisioner.localcloud.ipam import IPAddress
-from provisioner.localcloud.resources.addressing import assign_private
+from provisioner.localcloud.resources.addressing import assign_private, shape_private
 from provisioner.localcloud.resources.base import (
     Handler,
     WriteCtx,
@@ -85,30 +84,15 @@ class LoadBalancers(Handler):
             props[coll] = inline_children(rid, TYPE, coll, props_in.get(coll), doc["etag"])
         doc["properties"] = props
         self._defaults(props)
-        own: dict[IPAddress, str] = {}
-        old_props = (old or {}).get("properties") or {}
         for fe in props["frontendIPConfigurations"]:
-            old_fe = next(
-                (
-                    o
-                    for o in old_props.get("frontendIPConfigurations") or []
-                    if o.get("name", "").lower() == fe["name"].lower()
-                ),
-                None,
-            )
-            assign_private(w, fe, old_fe, own, key(rid))
-            fp = fe["properties"]
-            fp["privateIPAllocationMethod"] = norm_choice(
-                fp.get("privateIPAllocationMethod"), ("Dynamic", "Static"), "Dynamic"
-            )
-            fp["privateIPAddressVersion"] = norm_choice(
-                fp.get("privateIPAddressVersion"), ("IPv4", "IPv6"), "IPv4"
-            )
+            shape_private(fe)
             pip = ref_id(fe["properties"].get("publicIPAddress"))
             if pip:
-                w.require(pip, fe["id"])
                 fe["properties"]["publicIPAddress"] = {"id": pip}
         return doc
+
+    def allocate(self, doc: dict[str, Any], old: dict[str, Any] | None, w: WriteCtx) -> None:
+        assign_private(w, doc, old, "frontendIPConfigurations")
 
     @staticmethod
     def _defaults(props: dict[str, Any]) -> None:

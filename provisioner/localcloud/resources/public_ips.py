@@ -58,10 +58,13 @@ class PublicIPs(Handler):
             and old_p.get("publicIPAddressVersion") == p["publicIPAddressVersion"]
         ):
             p["ipAddress"] = old_p["ipAddress"]
-        elif p["publicIPAllocationMethod"] == "Static":
-            p["ipAddress"] = self._allocate(w, p["publicIPAddressVersion"], key(rid))
         doc["properties"] = p
         return doc
+
+    def allocate(self, doc: dict[str, Any], old: dict[str, Any] | None, w: WriteCtx) -> None:
+        p = doc["properties"]
+        if p["publicIPAllocationMethod"] == "Static" and not p.get("ipAddress"):
+            p["ipAddress"] = self._allocate(w, p["publicIPAddressVersion"], key(doc["id"]))
 
     @staticmethod
     def _allocate(w: WriteCtx, version: str, skip: str) -> str:

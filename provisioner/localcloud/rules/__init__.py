@@ -24,12 +24,15 @@ class Lookup(Protocol):
     """Read access to the store as it is *without* the resource being written.
 
     ``get`` is case-insensitive and resolves top-level and child ids (subnets, LB children, NIC
-    ipConfigurations); ``of_type`` yields every stored document of an ARM type.
+    ipConfigurations); ``of_type`` yields every stored document of an ARM type and ``count``
+    says how many there are without reading them.
     """
 
     def get(self, resource_id: str) -> dict | None: ...
 
     def of_type(self, arm_type: str) -> Iterable[dict]: ...
+
+    def count(self, arm_type: str) -> int: ...
 
 
 RuleCheck = Callable[[dict, Lookup], None]
@@ -43,13 +46,13 @@ def check_load_balancer_put(doc: dict, lookup: Lookup) -> None:
 
 
 def check_network_interface_put(doc: dict, lookup: Lookup) -> None:
-    """Refuse a NIC PUT Azure would refuse (references, static IPs, public IPs, U4/U5, floating
-    IP on secondary ipconfigs, HA ports exclusivity, 300 rules per NIC)."""
+    """Refuse a NIC PUT Azure would refuse (references, private addresses and subnet room, public
+    IPs, U4/U5, floating IP on secondary ipconfigs, HA ports exclusivity, 300 rules per NIC)."""
     network_interface.check(doc, lookup)
 
 
 def check_public_ip_put(doc: dict, lookup: Lookup) -> None:
-    """Refuse a public IP PUT Azure would refuse (SKU vs allocation method)."""
+    """Refuse a public IP PUT Azure would refuse (SKU vs allocation method, quota)."""
     public_ip.check(doc, lookup)
 
 
