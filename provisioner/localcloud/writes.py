@@ -17,11 +17,10 @@ from provisioner.localcloud import lro, rulecheck
 from provisioner.localcloud.context import Call
 from provisioner.localcloud.errors import (
     ArmError,
-    child_not_found,
     group_not_found,
     resource_not_found,
 )
-from provisioner.localcloud.ids import RESOURCE_GROUP_TYPE, Route, key
+from provisioner.localcloud.ids import Route, key
 from provisioner.localcloud.resources import handler_for
 from provisioner.localcloud.resources.base import Handler, WriteCtx, find_child, new_etag
 from provisioner.localcloud.rules import check_delete
@@ -309,15 +308,10 @@ def _share_etag(doc: dict[str, Any]) -> None:
                     item["etag"] = doc["etag"]
 
 
-def is_group(row: Row) -> bool:
-    return row.type == RESOURCE_GROUP_TYPE.lower()
-
-
 __all__ = [
     "put_resource",
     "put_child",
     "delete_resource",
     "delete_child",
     "patch_tags",
-    "child_not_found",
 ]

@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioner.localcloud.errors import invalid_reference
 from provisioner.localcloud.ids import key, parse_id
 from provisioner.localcloud.rules import RuleCheck
 from provisioner.localcloud.store import Txn
@@ -81,13 +80,6 @@ class WriteCtx:
             if d is not None:
                 out.append(d)
         return out
-
-    def require(self, target_id: str, referrer_id: str) -> dict[str, Any]:
-        """Resolve a reference (top-level or inline child) or fail like Azure does."""
-        found = self.resolve(target_id)
-        if found is None:
-            raise invalid_reference(target_id, referrer_id)
-        return found
 
     def resolve(self, target_id: str) -> dict[str, Any] | None:
         parsed = parse_id(target_id)
