@@ -1,8 +1,11 @@
 """What every resource type shares: the handler contract and the write context.
 
 A handler turns a client's PUT body into the full document Azure would store (ids of
-children, defaults echoed, casing normalised, addresses allocated) and recomputes the
-read-only back-references other resources imply. Handlers hold no state: the store does.
+children, defaults echoed, casing normalised), names the rule check that document must pass,
+allocates what the service hands out (addresses) once it has, and recomputes the read-only
+back-references other resources imply. Handlers never refuse: every refusal is a rule
+(``localcloud/rules``), so a handler may take the document it shapes as valid. Handlers hold
+no state: the store does.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""Azure's load balancer rules, enforced by the local cloud before it commits a write.
+"""Azure's rules, enforced by the local cloud before it commits a write: its only refusals.
 
-The engine calls one ``check_*`` function per PUT (with the full, normalised ARM document about
-to be stored) or ``check_delete`` before a DELETE (with the stored document). Each raises the
+The engine calls one ``check_*`` function per PUT (with the normalised ARM document about to be
+stored, before addresses are allocated) or ``check_delete`` before a DELETE (with the stored
+document). Each raises the
 first :class:`RuleViolation` Azure would report, carrying Azure's status, error code and message
 template, so SDK clients see what production returns. ``catalog.ALL_CODES`` lists every code,
 whether it was seen in real Azure traffic, and where.
