@@ -15,7 +15,7 @@ from provisioner.localcloud.app import Engine, wsgi_app
 from provisioner.localcloud.cloud_constants import DEFAULT_SUBSCRIPTION, IN_PROCESS_BASE_URL
 from provisioner.localcloud.control import FaultRule
 from provisioner.localcloud.errors import ArmError
-from provisioner.localcloud.ids import RESOURCE_GROUP_TYPE, Route, key
+from provisioner.localcloud.ids import Route, key
 from provisioner.localcloud.requestlog import RequestRecord
 from provisioner.localcloud.store import Store
 from provisioner.localcloud.transport import LocalTransport
@@ -200,7 +200,3 @@ class LocalCloud:
                 200, {"value": [asdict(r) for r in self.run_command_history(vm_id)]}
             )
         raise ArmError(404, "NotFound", f"No admin operation {method} /_local/{route.admin}.")
-
-
-def is_group(doc: dict[str, Any]) -> bool:
-    return doc.get("type") == RESOURCE_GROUP_TYPE

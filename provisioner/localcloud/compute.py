@@ -93,17 +93,9 @@ def power_action(call: Call) -> Response:
             state = guest_state(tx, row.key)
             state["power"] = target
             save_guest(tx, row.key, state)
-        op = lro.create(
-            tx,
-            "compute",
-            call.route.sub,
-            row.key,
-            call.settings.duration(VM_TYPE, "POST"),
-            call.settings,
-            call.now,
-        )
+        op = lro.start(call, tx, "compute", row.key, (VM_TYPE, "POST"))
         loc = json.loads(row.doc).get("location", "westeurope")
-        headers = lro.lro_headers(call.req, op, loc, call.now, True, call.settings)
+        headers = lro.lro_headers(call, op, loc, True)
     return Response(202, headers)
 
 
@@ -177,25 +169,16 @@ def run_command(call: Call) -> Response:
             "",
             result.stdout,
         )
-        status, error = "Succeeded", None
-        if failed:
-            status = "Canceled" if failed == "canceled" else "Failed"
-            error = call.fault_error("RunCommandOperation")
-        op = lro.create(
+        op = lro.start(
+            call,
             tx,
             "runcommand",
-            call.route.sub,
             vm.key,
-            call.settings.duration(f"{VM_TYPE}/runCommand", "POST"),
-            call.settings,
-            call.now,
-            status,
-            error,
+            (f"{VM_TYPE}/runCommand", "POST"),
+            lro.faulted(call, "RunCommandOperation"),
             run_command_statuses(vm_os, result),
         )
-        headers = lro.lro_headers(
-            call.req, op, doc.get("location", "westeurope"), call.now, True, call.settings
-        )
+        headers = lro.lro_headers(call, op, doc.get("location", "westeurope"), True)
     return Response(202, headers)
 
 
@@ -207,86 +190,109 @@ def _run_command_id(call: Call, vm: Row) -> str:
 
 
 def put_managed(call: Call) -> Response:
+    """PUT …/runCommands/{name}: run the script now, answer 201/200 while the LRO runs out."""
     body = call.req.json()
     if not isinstance(body, dict):
         raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.")
     with call.store.write() as tx:
         vm = _vm_row(tx, call.route)
         rid = _run_command_id(call, vm)
-        k = key(rid)
-        old = tx.get(k)
+        old = tx.get(key(rid))
         props = dict(body.get("properties") or {})
-        source = props.get("source") or {}
-        script = str(source.get("script") or "").splitlines()
-        command_id = str(source.get("commandId") or "RunShellScript")
-        result = _execute(tx, vm, script, apply=not call.lro_fault)
-        vm_doc = json.loads(vm.doc)
-        _record(
-            tx,
-            vm,
-            vm_doc["id"],
-            command_id,
-            script,
-            props.get("parameters"),
-            call.now,
-            "managed",
-            call.route.child_name,
-            result.stdout,
+        result = _run_managed(call, tx, vm, props)
+        # a managed run command fails on either LRO fault: it is never superseded
+        outcome = (
+            lro.Outcome("Failed", call.fault_error("RunCommandOperation"))
+            if call.lro_fault
+            else lro.SUCCEEDED
         )
-        op = lro.create(
-            tx,
-            "compute",
-            call.route.sub,
-            k,
-            call.settings.duration(f"{VM_TYPE}/runCommands", "PUT"),
-            call.settings,
-            call.now,
-            "Failed" if call.lro_fault else "Succeeded",
-            call.fault_error("RunCommandOperation") if call.lro_fault else None,
-        )
-        for secret in ("protectedParameters", "runAsPassword"):
-            props.pop(secret, None)
-        props.pop("instanceView", None)
-        props["provisioningState"] = "Failed" if call.lro_fault else "Succeeded"
-        props.setdefault("asyncExecution", False)
-        props.setdefault("timeoutInSeconds", 0)
-        props.setdefault("treatFailureAsDeploymentFailure", False)
-        props["instanceView"] = {
-            "executionState": "Succeeded" if result.exit_code == 0 else "Failed",
-            "executionMessage": "" if result.exit_code == 0 else "Script execution failed.",
-            "exitCode": result.exit_code,
-            "output": result.stdout,
-            "error": result.stderr,
-            "startTime": _iso(call.now),
-            "endTime": _iso(op.done_at),
-            "statuses": [],
-        }
-        doc = {
-            "name": call.route.child_name,
-            "id": rid,
-            "type": RUN_COMMAND_TYPE,
-            "location": body.get("location") or vm_doc.get("location"),
-            "properties": props,
-        }
-        if body.get("tags") is not None:
-            doc["tags"] = body["tags"]
+        op = lro.start(call, tx, "compute", key(rid), (f"{VM_TYPE}/runCommands", "PUT"), outcome)
+        doc = _managed_doc(call, body, props, rid, json.loads(vm.doc), result, op.done_at)
         pending = op.done_at if op.done_at > call.now else 0.0
-        tx.put(
-            Row(
-                k,
-                call.route.sub.lower(),
-                call.route.rg.lower(),
-                RUN_COMMAND_TYPE.lower(),
-                vm.key,
-                json.dumps(doc),
-                new_etag(),
-                pending,
-                "Creating" if old is None else "Updating",
-            )
-        )
+        _store_managed(call, tx, vm, doc, pending, "Creating" if old is None else "Updating")
         shown = _managed_view(doc, pending > call.now, with_view=False)
-        headers = lro.lro_headers(call.req, op, doc["location"], call.now, False, call.settings)
+        headers = lro.lro_headers(call, op, doc["location"], False)
     return json_response(201 if old is None else 200, shown, headers)
+
+
+def _run_managed(call: Call, tx: Txn, vm: Row, props: dict[str, Any]) -> GuestResult:
+    """Run the command's inline script in the simulated guest and record it in the history."""
+    source = props.get("source") or {}
+    script = str(source.get("script") or "").splitlines()
+    command_id = str(source.get("commandId") or "RunShellScript")
+    result = _execute(tx, vm, script, apply=not call.lro_fault)
+    vm_id = json.loads(vm.doc)["id"]
+    _record(
+        tx,
+        vm,
+        vm_id,
+        command_id,
+        script,
+        props.get("parameters"),
+        call.now,
+        "managed",
+        call.route.child_name,
+        result.stdout,
+    )
+    return result
+
+
+def _managed_doc(
+    call: Call,
+    body: dict[str, Any],
+    props: dict[str, Any],
+    rid: str,
+    vm_doc: dict[str, Any],
+    result: GuestResult,
+    done_at: float,
+) -> dict[str, Any]:
+    """The run command as Azure stores it: secrets dropped, defaults echoed, its instance view."""
+    for secret in ("protectedParameters", "runAsPassword"):
+        props.pop(secret, None)
+    props.pop("instanceView", None)
+    props["provisioningState"] = "Failed" if call.lro_fault else "Succeeded"
+    props.setdefault("asyncExecution", False)
+    props.setdefault("timeoutInSeconds", 0)
+    props.setdefault("treatFailureAsDeploymentFailure", False)
+    props["instanceView"] = {
+        "executionState": "Succeeded" if result.exit_code == 0 else "Failed",
+        "executionMessage": "" if result.exit_code == 0 else "Script execution failed.",
+        "exitCode": result.exit_code,
+        "output": result.stdout,
+        "error": result.stderr,
+        "startTime": _iso(call.now),
+        "endTime": _iso(done_at),
+        "statuses": [],
+    }
+    doc = {
+        "name": call.route.child_name,
+        "id": rid,
+        "type": RUN_COMMAND_TYPE,
+        "location": body.get("location") or vm_doc.get("location"),
+        "properties": props,
+    }
+    if body.get("tags") is not None:
+        doc["tags"] = body["tags"]
+    return doc
+
+
+def _store_managed(
+    call: Call, tx: Txn, vm: Row, doc: dict[str, Any], pending: float, pending_state: str
+) -> None:
+    """Store the run command as a child of its VM (it goes when the VM goes)."""
+    tx.put(
+        Row(
+            key(doc["id"]),
+            call.route.sub.lower(),
+            call.route.rg.lower(),
+            RUN_COMMAND_TYPE.lower(),
+            vm.key,
+            json.dumps(doc),
+            new_etag(),
+            pending,
+            pending_state,
+        )
+    )
 
 
 def _managed_view(doc: dict[str, Any], running: bool, with_view: bool) -> dict[str, Any]:
@@ -339,17 +345,9 @@ def delete_managed(call: Call) -> Response:
         if row is None:
             return Response(204)
         remove(WriteCtx(tx, call.route.sub, call.now), [row])
-        op = lro.create(
-            tx,
-            "compute",
-            call.route.sub,
-            k,
-            call.settings.duration(f"{VM_TYPE}/runCommands", "DELETE"),
-            call.settings,
-            call.now,
-        )
+        op = lro.start(call, tx, "compute", k, (f"{VM_TYPE}/runCommands", "DELETE"))
         loc = json.loads(vm.doc).get("location", "westeurope")
-        headers = lro.lro_headers(call.req, op, loc, call.now, True, call.settings)
+        headers = lro.lro_headers(call, op, loc, True)
     return Response(202, headers)
 
 

@@ -1,13 +1,14 @@
 """The one error type of the local cloud: an ARM error, rendered as ARM's error body.
 
-Every handler raises :class:`ArmError`; the application turns it into
+Every request handler raises :class:`ArmError`; the application turns it into
 ``{"error": {"code", "message", "details": []}}`` with the right HTTP status, so a client
 sees exactly the exception it would see from Azure (``ResourceNotFoundError`` on 404 ...).
+The helpers here word ARM's front door (not found, no such group); a refusal of what a write
+asks for is not made here but by the rules (``rules/catalog.py``), through ``rulecheck``.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 
@@ -33,9 +34,6 @@ class ArmError(Exception):
         """The JSON document ARM sends for this error."""
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 
-    def body_bytes(self) -> bytes:
-        return json.dumps(self.body()).encode()
-
 
 def resource_not_found(type_name: str, name: str, rg: str) -> ArmError:
     """A missing top-level resource, worded as ARM's front door words it."""
@@ -54,21 +52,6 @@ def child_not_found(resource_id: str) -> ArmError:
 
 def group_not_found(rg: str) -> ArmError:
     return ArmError(404, "ResourceGroupNotFound", f"Resource group '{rg}' could not be found.")
-
-
-def bad_request(code: str, message: str, details: list[dict[str, Any]] | None = None) -> ArmError:
-    return ArmError(400, code, message, details)
-
-
-def invalid_reference(missing_id: str, referrer_id: str) -> ArmError:
-    """A reference to a resource that does not exist (Azure's exact wording)."""
-    return ArmError(
-        400,
-        "InvalidResourceReference",
-        f"Resource {missing_id} referenced by resource {referrer_id} was not found. "
-        "Please make sure that the referenced resource exists, and that both resources "
-        "are in the same region.",
-    )
 
 
 def malformed_body(detail: str) -> ArmError:

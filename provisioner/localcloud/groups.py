@@ -13,6 +13,8 @@ from provisioner.localcloud.errors import ArmError, group_not_found
 from provisioner.localcloud.ids import RESOURCE_GROUP_TYPE, key
 from provisioner.localcloud.reads import page
 from provisioner.localcloud.resources.base import WriteCtx
+from provisioner.localcloud.rules import check_delete
+from provisioner.localcloud.rules.catalog import GROUP_DELETION_BLOCKED
 from provisioner.localcloud.store import Row
 from provisioner.localcloud.wire import Response, json_response
 from provisioner.localcloud.writes import remove
@@ -92,38 +94,19 @@ def delete_group(call: Call) -> Response:
         row = tx.get(key(route.group_id))
         if row is None:
             raise group_not_found(route.rg)
-        status, error = "Succeeded", None
-        if call.lro_fault:
-            status = "Canceled" if call.lro_fault == "canceled" else "Failed"
-            error = call.fault_error("DeleteResourceGroupOperation")
-        if status == "Succeeded":
+        outcome = lro.faulted(call, "DeleteResourceGroupOperation")
+        if outcome.succeeded:
             w = WriteCtx(tx, route.sub, call.now)
             rows = [r for r in tx.in_group(route.sub, route.rg) if r.key != row.key]
             stuck = blocked(tx, rows)
             remove(w, [r for r in rows if r.key not in stuck and r.parent not in stuck])
             if stuck:
-                status = "Failed"
                 error = deletion_blocked(w, json.loads(row.doc)["name"], rows, stuck)
+                outcome = lro.Outcome("Failed", error)
             else:
                 tx.delete(row.key)
-        op = lro.create(
-            tx,
-            "group-delete",
-            route.sub,
-            row.key,
-            call.settings.duration(RESOURCE_GROUP_TYPE, "DELETE"),
-            call.settings,
-            call.now,
-            status,
-            error,
-        )
-    headers = {"Location": lro.group_delete_location(call.req, op)}
-    from provisioner.localcloud.wire import retry_after
-
-    ra = retry_after(op.remaining_virtual(call.now), call.settings.time_scale, call.req.via)
-    if ra:
-        headers["Retry-After"] = ra
-    return Response(202, headers)
+        op = lro.start(call, tx, "group-delete", row.key, (RESOURCE_GROUP_TYPE, "DELETE"), outcome)
+    return Response(202, lro.group_delete_headers(call, op))
 
 
 def blocked(tx, rows: list[Row]) -> set[str]:
@@ -159,7 +142,7 @@ def deletion_blocked(w: WriteCtx, rg_name: str, rows: list[Row], stuck: set[str]
         doc = json.loads(r.doc)
         names.append(f"{doc.get('type', '')}/{doc.get('name', '')}")
         try:
-            rulecheck.run("check_delete", doc, w, lookup)
+            rulecheck.run(check_delete, doc, w, lookup)
             inner = ArmError(400, "Conflict", f"Resource {doc['id']} is in use.")
         except ArmError as exc:
             inner = exc
@@ -171,9 +154,7 @@ def deletion_blocked(w: WriteCtx, rg_name: str, rows: list[Row], stuck: set[str]
             }
         )
     fields = {"rg": rg_name, "identifiers": ",".join(names), "tracking": str(uuid.uuid4())}
-    err = rulecheck.catalog_error("GROUP_DELETION_BLOCKED", **fields) or ArmError(
-        409, "ResourceGroupDeletionBlocked", f"Deletion of resource group '{rg_name}' failed."
-    )
+    err = rulecheck.arm_error(GROUP_DELETION_BLOCKED.violation(**fields))
     return {"code": err.code, "message": err.message, "details": details}
 
 

@@ -48,14 +48,7 @@ def run_script(lines: list[str], state: dict[str, Any]) -> GuestResult:
     if raw is None:
         return GuestResult("", "", 0)
     try:
-        manifest = json.loads(raw)
-        if not isinstance(manifest, dict):
-            raise ValueError("not a JSON object")
-        action = manifest["action"]
-        addresses = [str(a) for a in manifest.get("addresses") or []]
-        openings = [_opening(o) for o in manifest.get("open") or []]
-        if action not in ("apply", "remove", "check"):
-            raise ValueError(f"unknown action {action!r}")
+        action, addresses, openings = _parse_manifest(raw)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return GuestResult(
             _result("failed", 2), f"provisioner-guest-manifest is malformed: {exc}\n", 2
@@ -66,35 +59,64 @@ def run_script(lines: list[str], state: dict[str, Any]) -> GuestResult:
         stderr = str(fault.get("stderr") or f"simulated failure of the {action} script")
         return GuestResult(_result("failed", code), stderr.rstrip("\n") + "\n", code)
     out = ""
-    recorded = state.get("recorded") or {"addresses": [], "open": []}
     if action == "apply":
-        stale = set(recorded["addresses"]) - set(addresses)
-        kept = [a for a in state["addresses"] if a not in stale]
-        state["addresses"] = sorted(set(kept) | set(addresses))
-        wanted = {_okey(o) for o in openings}
-        stale_open = {_okey(o) for o in recorded["open"]} - wanted
-        merged = {_okey(o): o for o in state["open"] if _okey(o) not in stale_open}
-        merged.update({_okey(o): o for o in openings})
-        state["open"] = sorted(merged.values(), key=_okey)
-        state["recorded"] = {
-            "addresses": sorted(set(addresses)),
-            "open": sorted(openings, key=_okey),
-        }
+        _apply(state, addresses, openings)
     elif action == "remove":
-        gone_addresses = set(addresses) | set(recorded["addresses"])
-        state["addresses"] = [a for a in state["addresses"] if a not in gone_addresses]
-        gone = {_okey(o) for o in openings} | {_okey(o) for o in recorded["open"]}
-        state["open"] = [o for o in state["open"] if _okey(o) not in gone]
-        state.pop("recorded", None)
+        _remove(state, addresses, openings)
     else:
-        report = {
-            "version": 1,
-            "addresses": state["addresses"],
-            "firewall": {"backend": "simulated", "open": state["open"]},
-            "listening": [],
-        }
-        out = "PROVISIONER-CHECK " + json.dumps(report) + "\n"
+        out = _check_report(state)
     return GuestResult(out + _result("ok", 0), "", 0)
+
+
+def _parse_manifest(raw: str) -> tuple[str, list[str], list[dict[str, Any]]]:
+    """The action, addresses and openings a manifest line names (ValueError when malformed)."""
+    manifest = json.loads(raw)
+    if not isinstance(manifest, dict):
+        raise ValueError("not a JSON object")
+    action = manifest["action"]
+    addresses = [str(a) for a in manifest.get("addresses") or []]
+    openings = [_opening(o) for o in manifest.get("open") or []]
+    if action not in ("apply", "remove", "check"):
+        raise ValueError(f"unknown action {action!r}")
+    return action, addresses, openings
+
+
+def _apply(state: dict[str, Any], addresses: list[str], openings: list[dict[str, Any]]) -> None:
+    """Converge on the manifest: add what it names, prune what an earlier apply added only."""
+    recorded = state.get("recorded") or {"addresses": [], "open": []}
+    stale = set(recorded["addresses"]) - set(addresses)
+    kept = [a for a in state["addresses"] if a not in stale]
+    state["addresses"] = sorted(set(kept) | set(addresses))
+    wanted = {_okey(o) for o in openings}
+    stale_open = {_okey(o) for o in recorded["open"]} - wanted
+    merged = {_okey(o): o for o in state["open"] if _okey(o) not in stale_open}
+    merged.update({_okey(o): o for o in openings})
+    state["open"] = sorted(merged.values(), key=_okey)
+    state["recorded"] = {
+        "addresses": sorted(set(addresses)),
+        "open": sorted(openings, key=_okey),
+    }
+
+
+def _remove(state: dict[str, Any], addresses: list[str], openings: list[dict[str, Any]]) -> None:
+    """Take away the manifest's entries and everything an apply recorded."""
+    recorded = state.get("recorded") or {"addresses": [], "open": []}
+    gone_addresses = set(addresses) | set(recorded["addresses"])
+    state["addresses"] = [a for a in state["addresses"] if a not in gone_addresses]
+    gone = {_okey(o) for o in openings} | {_okey(o) for o in recorded["open"]}
+    state["open"] = [o for o in state["open"] if _okey(o) not in gone]
+    state.pop("recorded", None)
+
+
+def _check_report(state: dict[str, Any]) -> str:
+    """The line the check script prints: what the guest holds and opens."""
+    report = {
+        "version": 1,
+        "addresses": state["addresses"],
+        "firewall": {"backend": "simulated", "open": state["open"]},
+        "listening": [],
+    }
+    return "PROVISIONER-CHECK " + json.dumps(report) + "\n"
 
 
 def _take_fault(state: dict[str, Any], action: str) -> dict[str, Any] | None:

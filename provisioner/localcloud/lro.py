@@ -1,9 +1,9 @@
 """Long-running operations: the operation record, its status document and the poll URLs.
 
-An operation is created with the virtual duration the latency profile gives it; it stays
-InProgress until that much virtual time (duration × time scale real seconds) has passed.
-The outcome (Succeeded, Failed, Canceled) is decided when it is created, so polling is a
-pure read.
+Every request that answers 201/202 starts its operation through :func:`start`, which takes
+the virtual duration the latency profile gives it; it stays InProgress until that much virtual
+time (duration × time scale real seconds) has passed. The outcome (Succeeded, Failed,
+Canceled) is decided when it starts, so polling is a pure read.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from provisioner.localcloud.control import Settings
+from provisioner.localcloud.context import Call
 from provisioner.localcloud.errors import ArmError
 from provisioner.localcloud.store import Txn
 from provisioner.localcloud.wire import Request, Response, json_response, retry_after
@@ -40,26 +40,52 @@ class Operation:
         return (self.done_at - now) / self.time_scale
 
 
-def create(
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How an operation will end: its final status and, unless it succeeds, the error."""
+
+    status: str = "Succeeded"
+    error: dict[str, Any] | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "Succeeded"
+
+
+SUCCEEDED = Outcome()
+
+
+def faulted(call: Call, operation: str) -> Outcome:
+    """The outcome an LRO fault on this call gives ``operation``; Succeeded without a fault."""
+    if not call.lro_fault:
+        return SUCCEEDED
+    status = "Canceled" if call.lro_fault == "canceled" else "Failed"
+    return Outcome(status, call.fault_error(operation))
+
+
+def start(
+    call: Call,
     tx: Txn,
     kind: str,
-    sub: str,
     target: str,
-    duration: float,
-    settings: Settings,
-    now: float,
-    status: str = "Succeeded",
-    error: dict[str, Any] | None = None,
+    latency: tuple[str, str],
+    outcome: Outcome = SUCCEEDED,
     output: Any = None,
 ) -> Operation:
+    """Record the long-running operation a request starts, in the request's transaction.
+
+    ``latency`` is the ``(ARM type, method)`` the latency profile times it by; ``outcome`` is
+    decided now (see the module docstring), ``output`` is what a run-command returns.
+    """
+    settings = call.settings
     op = Operation(
         id=str(uuid.uuid4()),
         kind=kind,
-        sub=sub,
-        started=now,
-        done_at=now + max(0.0, duration) * settings.time_scale,
-        status=status,
-        error=error,
+        sub=call.route.sub,
+        started=call.now,
+        done_at=call.now + max(0.0, settings.duration(*latency)) * settings.time_scale,
+        status=outcome.status,
+        error=outcome.error,
         output=output,
         target=target,
         time_scale=settings.time_scale,
@@ -70,11 +96,11 @@ def create(
         (
             op.id,
             kind,
-            sub,
+            op.sub,
             op.started,
             op.done_at,
-            status,
-            json.dumps(error) if error else "",
+            op.status,
+            json.dumps(op.error) if op.error else "",
             json.dumps(output) if output is not None else "",
             target,
             op.time_scale,
@@ -117,17 +143,25 @@ def async_url(req: Request, op: Operation, location: str) -> str:
     )
 
 
-def lro_headers(
-    req: Request, op: Operation, location: str, now: float, with_location: bool, settings: Settings
-) -> dict[str, str]:
+def lro_headers(call: Call, op: Operation, location: str, with_location: bool) -> dict[str, str]:
     """Headers of the initial 201/202: where to poll, and (integer) how long to wait."""
+    req = call.req
     h = {"Azure-AsyncOperation": async_url(req, op, location), "Azure-AsyncNotification": "Enabled"}
     if with_location:
         if op.kind == "network":
             h["Location"] = h["Azure-AsyncOperation"].replace("/operations/", "/operationResults/")
         else:
             h["Location"] = h["Azure-AsyncOperation"] + "&monitor=true"
-    ra = retry_after(op.remaining_virtual(now), settings.time_scale, req.via)
+    ra = retry_after(op.remaining_virtual(call.now), call.settings.time_scale, req.via)
+    if ra:
+        h["Retry-After"] = ra
+    return h
+
+
+def group_delete_headers(call: Call, op: Operation) -> dict[str, str]:
+    """Headers of a resource group DELETE's 202: ARM's ``Location`` pattern, no async header."""
+    h = {"Location": group_delete_location(call.req, op)}
+    ra = retry_after(op.remaining_virtual(call.now), call.settings.time_scale, call.req.via)
     if ra:
         h["Retry-After"] = ra
     return h

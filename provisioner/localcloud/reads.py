@@ -13,9 +13,8 @@ from provisioner.localcloud.errors import (
     group_not_found,
     resource_not_found,
 )
-from provisioner.localcloud.ids import RESOURCE_GROUP_TYPE, key
+from provisioner.localcloud.ids import key
 from provisioner.localcloud.resources.base import find_child
-from provisioner.localcloud.store import Row
 from provisioner.localcloud.wire import Response, json_response
 
 
@@ -88,11 +87,3 @@ def page(call: Call, items: list[Any]) -> Response:
         query["$skiptoken"] = str(start + size)
         doc["nextLink"] = f"{call.req.base}{call.req.path}?{urlencode(query)}"
     return json_response(200, doc)
-
-
-def is_child_row(row: Row) -> bool:
-    return bool(row.parent)
-
-
-def is_group_row(row: Row) -> bool:
-    return row.type == RESOURCE_GROUP_TYPE.lower()

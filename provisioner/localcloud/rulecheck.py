@@ -1,30 +1,22 @@
 """Bridge to the Azure rule checks (``provisioner.localcloud.rules``, written separately).
 
-The rules package may be missing or partial; whatever it lacks is simply not checked.
-``Lookup`` is the read-only view of the cloud it gets: the stored state without the resource
-being written.
+The rules are the one place the local cloud refuses a write, so they are imported outright: a
+rules package that does not import is a broken cloud, not a cloud that checks less. A handler
+names its check as a function (``Handler.rules_check``), so a misspelt check is an import error.
+``Lookup`` is the read-only view of the cloud a check gets: the stored state without the
+resource being written.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterable
 from typing import Any
 
 from provisioner.localcloud.errors import ArmError
 from provisioner.localcloud.ids import key, parse_id
 from provisioner.localcloud.resources.base import WriteCtx
-
-log = logging.getLogger(__name__)
-
-try:  # pragma: no cover - depends on the other package's progress
-    from provisioner.localcloud import rules as _rules
-except Exception as exc:  # noqa: BLE001 - a broken rules package must not break the cloud
-    log.warning("local cloud rule checks unavailable: %s", exc)
-    _rules = None
-
-_VIOLATION: type[BaseException] | tuple[()] = getattr(_rules, "RuleViolation", ()) or ()
+from provisioner.localcloud.rules import RuleCheck, RuleViolation
 
 
 class StoreLookup:
@@ -40,6 +32,9 @@ class StoreLookup:
         for row in self.w.tx.of_type(self.w.sub, arm_type.lower()):
             if row.key != self.w.exclude:
                 yield json.loads(row.doc)
+
+    def count(self, arm_type: str) -> int:
+        return self.w.tx.count_of_type(self.w.sub, arm_type.lower(), self.w.exclude)
 
 
 class HidingLookup(StoreLookup):
@@ -60,30 +55,22 @@ class HidingLookup(StoreLookup):
             if key(doc.get("id", "")) not in self.gone:
                 yield doc
 
+    def count(self, arm_type: str) -> int:
+        return sum(1 for _ in self.of_type(arm_type))
+
 
 def run(
-    check: str | None, doc: dict[str, Any], w: WriteCtx, lookup: StoreLookup | None = None
+    check: RuleCheck | None, doc: dict[str, Any], w: WriteCtx, lookup: StoreLookup | None = None
 ) -> None:
-    """Call ``rules.<check>(doc, lookup)``; a RuleViolation becomes the ARM error it names."""
-    fn = getattr(_rules, check, None) if (_rules is not None and check) else None
-    if fn is None:
+    """Call ``check(doc, lookup)``; a RuleViolation becomes the ARM error it names."""
+    if check is None:
         return
     try:
-        fn(doc, lookup or StoreLookup(w))
-    except NotImplementedError:
-        return
-    except _VIOLATION as exc:  # type: ignore[misc]
-        raise ArmError(
-            int(getattr(exc, "status", 400)),
-            str(getattr(exc, "code", "BadRequest")),
-            str(getattr(exc, "message", exc)),
-            list(getattr(exc, "details", []) or []),
-        ) from exc
+        check(doc, lookup or StoreLookup(w))
+    except RuleViolation as exc:
+        raise arm_error(exc) from exc
 
 
-def catalog_error(name: str, **fields: Any) -> ArmError | None:
-    """The ARM error of ``rules.catalog.<name>`` with its template filled, if the rules exist."""
-    entry = getattr(getattr(_rules, "catalog", None), name, None)
-    if entry is None:
-        return None
-    return ArmError(entry.status, entry.code, entry.template.format(**fields))
+def arm_error(violation: RuleViolation) -> ArmError:
+    """The ARM error a rule violation is answered with (status, code, message, details)."""
+    return ArmError(violation.status, violation.code, violation.message, violation.details)

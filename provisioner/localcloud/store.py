@@ -169,6 +169,14 @@ class Txn:
         ).fetchall()
         return [Row(*r) for r in rows]
 
+    def count_of_type(self, sub: str, type_lower: str, except_key: str = "") -> int:
+        """How many resources of a type a subscription holds (``except_key`` not counted)."""
+        r = self.c.execute(
+            "SELECT COUNT(*) FROM resources WHERE sub=? AND type=? AND key<>?",
+            (sub.lower(), type_lower, except_key),
+        ).fetchone()
+        return int(r[0])
+
     def in_group(self, sub: str, rg: str) -> list[Row]:
         rows = self.c.execute(
             f"SELECT {_ROW_COLUMNS} FROM resources WHERE sub=? AND rg=? ORDER BY seq",

@@ -1,9 +1,10 @@
 """PUT, PATCH and DELETE of resources and inline children: the one write pipeline.
 
 Order inside one ``BEGIN IMMEDIATE`` transaction: resource group exists → preconditions
-(If-Match / If-None-Match) → normalise (ids, defaults, allocation) → back-references →
-Azure rule checks → commit → refresh the back-references of everything the write touched →
-operation record. A rule violation or a bad reference rolls everything back.
+(If-Match / If-None-Match) → normalise (ids, defaults, casing) → back-references → Azure rule
+checks → allocation (addresses) → operation record → commit → refresh the back-references of
+everything the write touched. Handlers never refuse: a rule violation is the only answer a
+write gets for what it asks, and it rolls everything back.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from provisioner.localcloud import lro, rulecheck
 from provisioner.localcloud.context import Call
 from provisioner.localcloud.errors import (
     ArmError,
-    child_not_found,
     group_not_found,
     resource_not_found,
 )
-from provisioner.localcloud.ids import RESOURCE_GROUP_TYPE, Route, key
+from provisioner.localcloud.ids import Route, key
 from provisioner.localcloud.resources import handler_for
 from provisioner.localcloud.resources.base import Handler, WriteCtx, find_child, new_etag
+from provisioner.localcloud.rules import check_delete
 from provisioner.localcloud.store import Row, Txn
 from provisioner.localcloud.wire import Response, json_response
 
@@ -155,38 +156,23 @@ def put_document(
         doc = handler.normalise(body, rid, old, w)
         handler.backrefs(doc, w)
         rulecheck.run(handler.rules_check, doc, w)
-        duration = call.settings.duration(_latency_type(call.route), "PUT")
+        handler.allocate(doc, old, w)
         op_name = (
             f"Put{handler.type.rsplit('/', 1)[-1][:1].upper()}"
             f"{handler.type.rsplit('/', 1)[-1][1:-1]}Operation"
         )
-        status, error = "Succeeded", None
-        if call.lro_fault:
-            status, error = (
-                "Canceled" if call.lro_fault == "canceled" else "Failed",
-                call.fault_error(op_name),
-            )
+        outcome = lro.faulted(call, op_name)
         state = handler.creating_state if old is None else "Updating"
-        op = lro.create(
-            tx,
-            "network" if handler.provider == "Microsoft.Network" else "compute",
-            route.sub,
-            k,
-            duration,
-            call.settings,
-            call.now,
-            status,
-            error,
-        )
+        op = lro.start(call, tx, handler.lro_kind, k, (_latency_type(call.route), "PUT"), outcome)
         pending_until = op.done_at if op.done_at > call.now else 0.0
-        if status == "Failed":
+        if outcome.status == "Failed":
             doc["properties"]["provisioningState"] = "Failed"
-        if status != "Canceled":
+        if outcome.status != "Canceled":
             commit(w, handler, doc, old, route, pending_until, state)
         shown = json.loads(json.dumps(doc))
         if pending_until:
             shown["properties"]["provisioningState"] = state
-        headers = lro.lro_headers(call.req, op, doc["location"], call.now, False, call.settings)
+        headers = lro.lro_headers(call, op, doc["location"], False)
     return shown, old is None, json_response(201 if old is None else 200, shown, headers)
 
 
@@ -268,27 +254,12 @@ def delete_resource(call: Call) -> Response:
         check_preconditions(call, row, route.resource_id())
         doc = json.loads(row.doc)
         w = WriteCtx(tx, route.sub, call.now)
-        rulecheck.run("check_delete", doc, w)
-        status, error = "Succeeded", None
-        if call.lro_fault:
-            status = "Canceled" if call.lro_fault == "canceled" else "Failed"
-            error = call.fault_error("DeleteOperation")
-        if status == "Succeeded":
+        rulecheck.run(check_delete, doc, w)
+        outcome = lro.faulted(call, "DeleteOperation")
+        if outcome.succeeded:
             remove(w, [row])
-        op = lro.create(
-            tx,
-            "network" if handler.provider == "Microsoft.Network" else "compute",
-            route.sub,
-            k,
-            call.settings.duration(route.type, "DELETE"),
-            call.settings,
-            call.now,
-            status,
-            error,
-        )
-        headers = lro.lro_headers(
-            call.req, op, doc.get("location", "westeurope"), call.now, True, call.settings
-        )
+        op = lro.start(call, tx, handler.lro_kind, k, (route.type, "DELETE"), outcome)
+        headers = lro.lro_headers(call, op, doc.get("location", "westeurope"), True)
     return Response(202, headers)
 
 
@@ -337,15 +308,10 @@ def _share_etag(doc: dict[str, Any]) -> None:
                     item["etag"] = doc["etag"]
 
 
-def is_group(row: Row) -> bool:
-    return row.type == RESOURCE_GROUP_TYPE.lower()
-
-
 __all__ = [
     "put_resource",
     "put_child",
     "delete_resource",
     "delete_child",
     "patch_tags",
-    "child_not_found",
 ]

@@ -154,7 +154,7 @@ def test_internal_frontend_and_dynamic_allocation(any_clients):
         make_nic(
             c, "clash", subnet, privateIPAllocationMethod="Static", privateIPAddress="10.0.1.10"
         )
-    assert err.value.error.code == "PrivateIPAddressInUse"
+    assert err.value.error.code == "PrivateIPAddressIsAllocated"
     with pytest.raises(HttpResponseError) as err:
         make_nic(
             c, "reserved", subnet, privateIPAllocationMethod="Static", privateIPAddress="10.0.1.2"

@@ -1,23 +1,49 @@
-"""Private address assignment for anything that sits in a subnet (NIC ipconfigs, ILB frontends)."""
+"""Private addresses for anything that sits in a subnet (NIC ipconfigs, ILB frontends).
+
+Shaping (:func:`shape_private`) echoes the version and allocation method in Azure's casing, so
+the rules read the document as Azure stores it. Assignment (:func:`assign_private`) runs after
+the rules (``rules/addressing.py``) accepted the document, so it only places addresses: static
+ones as asked, first, then dynamic ones, each keeping the address it had while that stays
+free, else taking the lowest free one.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 from typing import Any
 
-from provisioner.localcloud.errors import bad_request
 from provisioner.localcloud.ids import key
 from provisioner.localcloud.ipam import (
+    AllocationError,
     IPAddress,
+    IPNetwork,
     allocate_dynamic,
-    check_static,
     network_for,
+    static_address,
     subnet_networks,
 )
-from provisioner.localcloud.resources.base import WriteCtx, norm_choice, parent_key, ref_id, same_id
+from provisioner.localcloud.resources.base import (
+    WriteCtx,
+    find_child,
+    norm_choice,
+    parent_key,
+    ref_id,
+    same_id,
+)
 
 #: inline collections whose entries hold a subnet reference and a private address
 _SUBNET_HOLDERS = ("ipConfigurations", "frontendIPConfigurations")
+
+
+def shape_private(conf: dict[str, Any]) -> None:
+    """Echo ``privateIPAddressVersion`` and ``privateIPAllocationMethod`` (defaults, casing)."""
+    p = conf["properties"]
+    p["privateIPAddressVersion"] = norm_choice(
+        p.get("privateIPAddressVersion"), ("IPv4", "IPv6"), "IPv4"
+    )
+    p["privateIPAllocationMethod"] = norm_choice(
+        p.get("privateIPAllocationMethod"), ("Dynamic", "Static"), "Dynamic"
+    )
 
 
 def used_private(w: WriteCtx, subnet_id: str, skip_key: str) -> dict[IPAddress, str]:
@@ -41,47 +67,60 @@ def used_private(w: WriteCtx, subnet_id: str, skip_key: str) -> dict[IPAddress, 
 
 
 def assign_private(
-    w: WriteCtx,
-    conf: dict[str, Any],
-    old_conf: dict[str, Any] | None,
-    own_used: dict[IPAddress, str],
-    skip_key: str,
+    w: WriteCtx, doc: dict[str, Any], old: dict[str, Any] | None, collection: str
 ) -> None:
-    """Fill ``privateIPAddress`` and its defaults on one subnet-attached configuration."""
+    """Fill ``privateIPAddress`` on every subnet-attached entry of ``doc[collection]``."""
+    placed = [
+        c for c in doc["properties"].get(collection) or [] if ref_id(c["properties"].get("subnet"))
+    ]
+    taken: dict[str, dict[IPAddress, str]] = {}  # subnet key → addresses held (store + doc)
+
+    def held(subnet_id: str) -> dict[IPAddress, str]:
+        if key(subnet_id) not in taken:
+            taken[key(subnet_id)] = used_private(w, subnet_id, key(doc["id"]))
+        return taken[key(subnet_id)]
+
+    for c in placed:
+        p = c["properties"]
+        if p["privateIPAllocationMethod"] == "Static":
+            addr = static_address(p.get("privateIPAddress"), c["id"])
+            p["privateIPAddress"] = str(addr)
+            held(p["subnet"]["id"])[addr] = c["id"]
+    for c in placed:
+        p = c["properties"]
+        if p["privateIPAllocationMethod"] != "Static":
+            subnet_id = p["subnet"]["id"]
+            old_conf = find_child(old, collection, c["name"]) if old else None
+            used = held(subnet_id)
+            addr = _dynamic(_network(w, c), used, old_conf, subnet_id, c["id"])
+            p["privateIPAddress"] = str(addr)
+            used[addr] = c["id"]
+
+
+def _network(w: WriteCtx, conf: dict[str, Any]) -> IPNetwork:
     p = conf["properties"]
-    subnet_id = ref_id(p.get("subnet"))
-    if subnet_id is None:
-        return
-    subnet = w.require(subnet_id, conf["id"])
-    version = norm_choice(p.get("privateIPAddressVersion"), ("IPv4", "IPv6"), "IPv4")
-    method = norm_choice(p.get("privateIPAllocationMethod"), ("Dynamic", "Static"), "Dynamic")
-    p["privateIPAddressVersion"], p["privateIPAllocationMethod"] = version, method
-    net = network_for(subnet_networks(subnet.get("properties") or {}), version)
+    subnet = w.resolve(p["subnet"]["id"])
+    net = network_for(
+        subnet_networks((subnet or {}).get("properties") or {}), p["privateIPAddressVersion"]
+    )
     if net is None:
-        raise bad_request(
-            "SubnetDoesNotHaveAddressPrefixForIpVersion",
-            f"IP configuration {conf['id']} requests an {version} address but subnet "
-            f"{subnet_id} has no {version} address prefix.",
-        )
-    used = used_private(w, subnet_id, skip_key)
-    used.update(own_used)
-    if method == "Static":
-        requested = p.get("privateIPAddress")
-        if not requested:
-            raise bad_request(
-                "PrivateIPAddressIsRequired",
-                f"IP configuration {conf['id']} uses static allocation but has no address.",
-            )
-        addr = check_static(net, str(requested), used, conf["id"], subnet_id)
-    else:
-        addr = ""
-        old_p = (old_conf or {}).get("properties") or {}
-        previous = old_p.get("privateIPAddress")
-        if previous and same_id(ref_id(old_p.get("subnet")), subnet_id):
-            prev = ipaddress.ip_address(previous)
-            if prev in net and prev not in used:
-                addr = str(prev)
-        if not addr:
-            addr = allocate_dynamic(net, set(used), conf["id"])
-    p["privateIPAddress"] = addr
-    own_used[ipaddress.ip_address(addr)] = conf["id"]
+        raise AllocationError(f"{conf['id']}: no {p['privateIPAddressVersion']} prefix to use")
+    return net
+
+
+def _dynamic(
+    net: IPNetwork,
+    used: dict[IPAddress, str],
+    old_conf: dict[str, Any] | None,
+    subnet_id: str,
+    conf_id: str,
+) -> IPAddress:
+    """The address the configuration had, while it is in the same subnet and free; else the
+    lowest free one."""
+    old_p = (old_conf or {}).get("properties") or {}
+    previous = old_p.get("privateIPAddress")
+    if previous and same_id(ref_id(old_p.get("subnet")), subnet_id):
+        prev = ipaddress.ip_address(previous)
+        if prev in net and prev not in used:
+            return prev
+    return allocate_dynamic(net, set(used), conf_id)

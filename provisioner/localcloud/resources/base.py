@@ -1,8 +1,11 @@
 """What every resource type shares: the handler contract and the write context.
 
 A handler turns a client's PUT body into the full document Azure would store (ids of
-children, defaults echoed, casing normalised, addresses allocated) and recomputes the
-read-only back-references other resources imply. Handlers hold no state: the store does.
+children, defaults echoed, casing normalised), names the rule check that document must pass,
+allocates what the service hands out (addresses) once it has, and recomputes the read-only
+back-references other resources imply. Handlers never refuse: every refusal is a rule
+(``localcloud/rules``), so a handler may take the document it shapes as valid. Handlers hold
+no state: the store does.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioner.localcloud.errors import invalid_reference
 from provisioner.localcloud.ids import key, parse_id
+from provisioner.localcloud.rules import RuleCheck
 from provisioner.localcloud.store import Txn
 
 
@@ -81,13 +84,6 @@ class WriteCtx:
                 out.append(d)
         return out
 
-    def require(self, target_id: str, referrer_id: str) -> dict[str, Any]:
-        """Resolve a reference (top-level or inline child) or fail like Azure does."""
-        found = self.resolve(target_id)
-        if found is None:
-            raise invalid_reference(target_id, referrer_id)
-        return found
-
     def resolve(self, target_id: str) -> dict[str, Any] | None:
         parsed = parse_id(target_id)
         if parsed is None:
@@ -114,11 +110,17 @@ class Handler:
 
     type: str = ""
     provider: str = "Microsoft.Network"
-    rules_check: str | None = None
+    #: the rule check of a PUT (a ``provisioner.localcloud.rules.check_*_put``), as a staticmethod
+    rules_check: RuleCheck | None = None
     #: inline child collections, lower-cased → canonical
     children: dict[str, str] = {}
     #: state shown while a create / update is still running
     creating_state: str = "Updating"
+
+    @property
+    def lro_kind(self) -> str:
+        """Which operation URLs and status document its writes answer with (``lro.Operation``)."""
+        return "network" if self.provider == "Microsoft.Network" else "compute"
 
     def normalise(
         self, body: dict[str, Any], rid: str, old: dict[str, Any] | None, w: WriteCtx
@@ -127,6 +129,9 @@ class Handler:
         doc["properties"] = dict(body.get("properties") or {})
         doc["properties"]["provisioningState"] = "Succeeded"
         return doc
+
+    def allocate(self, doc: dict[str, Any], old: dict[str, Any] | None, w: WriteCtx) -> None:
+        """Assign what the service hands out (addresses), once the rules accepted ``doc``."""
 
     def refs(self, doc: dict[str, Any]) -> set[str]:
         return set()

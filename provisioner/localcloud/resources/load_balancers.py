@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from provisioner.localcloud.ids import INLINE_CHILDREN, key
-from provisioner.localcloud.ipam import IPAddress
-from provisioner.localcloud.resources.addressing import assign_private
+from provisioner.localcloud.resources.addressing import assign_private, shape_private
 from provisioner.localcloud.resources.base import (
     Handler,
     WriteCtx,
@@ -24,6 +23,7 @@ from provisioner.localcloud.resources.base import (
     resource_guid,
     top_level_shell,
 )
+from provisioner.localcloud.rules import check_load_balancer_put
 
 TYPE = "Microsoft.Network/loadBalancers"
 COLLECTIONS = (
@@ -65,7 +65,7 @@ def normalise_sku(sku: Any) -> dict[str, Any]:
 
 class LoadBalancers(Handler):
     type = TYPE
-    rules_check = "check_load_balancer_put"
+    rules_check = staticmethod(check_load_balancer_put)
     children = INLINE_CHILDREN[TYPE.lower()]
 
     def normalise(
@@ -84,30 +84,15 @@ class LoadBalancers(Handler):
             props[coll] = inline_children(rid, TYPE, coll, props_in.get(coll), doc["etag"])
         doc["properties"] = props
         self._defaults(props)
-        own: dict[IPAddress, str] = {}
-        old_props = (old or {}).get("properties") or {}
         for fe in props["frontendIPConfigurations"]:
-            old_fe = next(
-                (
-                    o
-                    for o in old_props.get("frontendIPConfigurations") or []
-                    if o.get("name", "").lower() == fe["name"].lower()
-                ),
-                None,
-            )
-            assign_private(w, fe, old_fe, own, key(rid))
-            fp = fe["properties"]
-            fp["privateIPAllocationMethod"] = norm_choice(
-                fp.get("privateIPAllocationMethod"), ("Dynamic", "Static"), "Dynamic"
-            )
-            fp["privateIPAddressVersion"] = norm_choice(
-                fp.get("privateIPAddressVersion"), ("IPv4", "IPv6"), "IPv4"
-            )
+            shape_private(fe)
             pip = ref_id(fe["properties"].get("publicIPAddress"))
             if pip:
-                w.require(pip, fe["id"])
                 fe["properties"]["publicIPAddress"] = {"id": pip}
         return doc
+
+    def allocate(self, doc: dict[str, Any], old: dict[str, Any] | None, w: WriteCtx) -> None:
+        assign_private(w, doc, old, "frontendIPConfigurations")
 
     @staticmethod
     def _defaults(props: dict[str, Any]) -> None:
@@ -171,61 +156,56 @@ class LoadBalancers(Handler):
             for item in props.get(coll) or []:
                 for f in fields:
                     item["properties"].pop(f, None)
+        _link_children(doc)
+        _link_members(doc, w)
 
-        def add(coll: str, target: str | None, field: str, source_id: str) -> None:
-            if not target:
-                return
-            parsed_name = target.rstrip("/").rsplit("/", 1)[-1]
-            child = find_child(doc, coll, parsed_name)
-            if child is not None and key(target).startswith(key(doc["id"]) + "/"):
-                child["properties"].setdefault(field, []).append({"id": source_id})
 
-        for rule in props.get("loadBalancingRules") or []:
-            p = rule["properties"]
-            add(
-                "frontendIPConfigurations",
-                ref_id(p.get("frontendIPConfiguration")),
-                "loadBalancingRules",
-                rule["id"],
-            )
-            pools = set(ref_ids(p.get("backendAddressPools")))
-            single = ref_id(p.get("backendAddressPool"))
-            if single:
-                pools.add(single)
-            for pool in sorted(pools, key=str.lower):
-                add("backendAddressPools", pool, "loadBalancingRules", rule["id"])
-            add("probes", ref_id(p.get("probe")), "loadBalancingRules", rule["id"])
-        for nat in props.get("inboundNatRules") or []:
-            add(
-                "frontendIPConfigurations",
-                ref_id(nat["properties"].get("frontendIPConfiguration")),
-                "inboundNatRules",
-                nat["id"],
-            )
-        for pool in props.get("inboundNatPools") or []:
-            add(
-                "frontendIPConfigurations",
-                ref_id(pool["properties"].get("frontendIPConfiguration")),
-                "inboundNatPools",
-                pool["id"],
-            )
-        for out in props.get("outboundRules") or []:
-            p = out["properties"]
-            for fe in ref_ids(p.get("frontendIPConfigurations")):
-                add("frontendIPConfigurations", fe, "outboundRules", out["id"])
-            add(
-                "backendAddressPools",
-                ref_id(p.get("backendAddressPool")),
-                "outboundRules",
-                out["id"],
-            )
-        lb_key = key(doc["id"])
-        for nic in w.referrers(lb_key):
-            for ipc in (nic.get("properties") or {}).get("ipConfigurations") or []:
-                ip = ipc.get("properties") or {}
-                for pool in ref_ids(ip.get("loadBalancerBackendAddressPools")):
-                    add("backendAddressPools", pool, "backendIPConfigurations", ipc["id"])
-                for nat in ref_ids(ip.get("loadBalancerInboundNatRules")):
-                    child = find_child(doc, "inboundNatRules", nat.rstrip("/").rsplit("/", 1)[-1])
-                    if child is not None and key(nat).startswith(lb_key + "/"):
-                        child["properties"]["backendIPConfiguration"] = {"id": ipc["id"]}
+def _add_backref(
+    doc: dict[str, Any], coll: str, target: str | None, field: str, source: str
+) -> None:
+    """List ``source`` under ``field`` of the child ``target`` names, if it is this LB's."""
+    if not target:
+        return
+    child = find_child(doc, coll, target.rstrip("/").rsplit("/", 1)[-1])
+    if child is not None and key(target).startswith(key(doc["id"]) + "/"):
+        child["properties"].setdefault(field, []).append({"id": source})
+
+
+def _link_children(doc: dict[str, Any]) -> None:
+    """Frontends, pools and probes list the rules that use them."""
+    props = doc["properties"]
+    for rule in props.get("loadBalancingRules") or []:
+        p = rule["properties"]
+        frontend = ref_id(p.get("frontendIPConfiguration"))
+        _add_backref(doc, "frontendIPConfigurations", frontend, "loadBalancingRules", rule["id"])
+        pools = set(ref_ids(p.get("backendAddressPools")))
+        single = ref_id(p.get("backendAddressPool"))
+        if single:
+            pools.add(single)
+        for pool in sorted(pools, key=str.lower):
+            _add_backref(doc, "backendAddressPools", pool, "loadBalancingRules", rule["id"])
+        _add_backref(doc, "probes", ref_id(p.get("probe")), "loadBalancingRules", rule["id"])
+    for coll in ("inboundNatRules", "inboundNatPools"):
+        for nat in props.get(coll) or []:
+            frontend = ref_id(nat["properties"].get("frontendIPConfiguration"))
+            _add_backref(doc, "frontendIPConfigurations", frontend, coll, nat["id"])
+    for out in props.get("outboundRules") or []:
+        p = out["properties"]
+        for fe in ref_ids(p.get("frontendIPConfigurations")):
+            _add_backref(doc, "frontendIPConfigurations", fe, "outboundRules", out["id"])
+        pool = ref_id(p.get("backendAddressPool"))
+        _add_backref(doc, "backendAddressPools", pool, "outboundRules", out["id"])
+
+
+def _link_members(doc: dict[str, Any], w: WriteCtx) -> None:
+    """Pools list the NIC ipconfigs in them; NAT rules name the ipconfig they forward to."""
+    lb_key = key(doc["id"])
+    for nic in w.referrers(lb_key):
+        for ipc in (nic.get("properties") or {}).get("ipConfigurations") or []:
+            ip = ipc.get("properties") or {}
+            for pool in ref_ids(ip.get("loadBalancerBackendAddressPools")):
+                _add_backref(doc, "backendAddressPools", pool, "backendIPConfigurations", ipc["id"])
+            for nat in ref_ids(ip.get("loadBalancerInboundNatRules")):
+                child = find_child(doc, "inboundNatRules", nat.rstrip("/").rsplit("/", 1)[-1])
+                if child is not None and key(nat).startswith(lb_key + "/"):
+                    child["properties"]["backendIPConfiguration"] = {"id": ipc["id"]}

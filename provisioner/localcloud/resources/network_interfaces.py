@@ -10,12 +10,10 @@ import hashlib
 from typing import Any
 
 from provisioner.localcloud.ids import INLINE_CHILDREN, key
-from provisioner.localcloud.ipam import IPAddress
-from provisioner.localcloud.resources.addressing import assign_private
+from provisioner.localcloud.resources.addressing import assign_private, shape_private
 from provisioner.localcloud.resources.base import (
     Handler,
     WriteCtx,
-    find_child,
     inline_children,
     parent_key,
     ref_id,
@@ -23,6 +21,7 @@ from provisioner.localcloud.resources.base import (
     resource_guid,
     top_level_shell,
 )
+from provisioner.localcloud.rules import check_network_interface_put
 
 TYPE = "Microsoft.Network/networkInterfaces"
 _REF_LISTS = (
@@ -35,7 +34,7 @@ _REF_LISTS = (
 
 class NetworkInterfaces(Handler):
     type = TYPE
-    rules_check = "check_network_interface_put"
+    rules_check = staticmethod(check_network_interface_put)
     children = INLINE_CHILDREN[TYPE.lower()]
 
     def normalise(
@@ -77,22 +76,20 @@ class NetworkInterfaces(Handler):
             c["properties"].setdefault("primary", False)
         p["ipConfigurations"] = confs
         doc["properties"] = p
-        own: dict[IPAddress, str] = {}
         for c in confs:
             cp = c["properties"]
-            old_c = find_child(old, "ipConfigurations", c["name"]) if old else None
-            assign_private(w, c, old_c, own, key(rid))
+            if ref_id(cp.get("subnet")):
+                shape_private(c)
             pip = ref_id(cp.get("publicIPAddress"))
             if pip:
-                w.require(pip, c["id"])
                 cp["publicIPAddress"] = {"id": pip}
             for field in ("loadBalancerBackendAddressPools", "loadBalancerInboundNatRules"):
                 if field in cp:
-                    ids = ref_ids(cp[field])
-                    for target in ids:
-                        w.require(target, c["id"])
-                    cp[field] = [{"id": i} for i in ids]
+                    cp[field] = [{"id": i} for i in ref_ids(cp[field])]
         return doc
+
+    def allocate(self, doc: dict[str, Any], old: dict[str, Any] | None, w: WriteCtx) -> None:
+        assign_private(w, doc, old, "ipConfigurations")
 
     def refs(self, doc: dict[str, Any]) -> set[str]:
         out = set()

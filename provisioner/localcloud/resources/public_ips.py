@@ -16,13 +16,14 @@ from provisioner.localcloud.resources.base import (
     same_id,
     top_level_shell,
 )
+from provisioner.localcloud.rules import check_public_ip_put
 
 TYPE = "Microsoft.Network/publicIPAddresses"
 
 
 class PublicIPs(Handler):
     type = TYPE
-    rules_check = "check_public_ip_put"
+    rules_check = staticmethod(check_public_ip_put)
 
     def normalise(
         self, body: dict[str, Any], rid: str, old: dict[str, Any] | None, w: WriteCtx
@@ -57,10 +58,13 @@ class PublicIPs(Handler):
             and old_p.get("publicIPAddressVersion") == p["publicIPAddressVersion"]
         ):
             p["ipAddress"] = old_p["ipAddress"]
-        elif p["publicIPAllocationMethod"] == "Static":
-            p["ipAddress"] = self._allocate(w, p["publicIPAddressVersion"], key(rid))
         doc["properties"] = p
         return doc
+
+    def allocate(self, doc: dict[str, Any], old: dict[str, Any] | None, w: WriteCtx) -> None:
+        p = doc["properties"]
+        if p["publicIPAllocationMethod"] == "Static" and not p.get("ipAddress"):
+            p["ipAddress"] = self._allocate(w, p["publicIPAddressVersion"], key(doc["id"]))
 
     @staticmethod
     def _allocate(w: WriteCtx, version: str, skip: str) -> str:

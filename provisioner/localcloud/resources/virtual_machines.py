@@ -6,8 +6,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from provisioner.localcloud.errors import bad_request
-from provisioner.localcloud.ids import key
 from provisioner.localcloud.resources.base import (
     Handler,
     WriteCtx,
@@ -15,6 +13,7 @@ from provisioner.localcloud.resources.base import (
     ref_id,
     top_level_shell,
 )
+from provisioner.localcloud.rules import check_virtual_machine_put
 
 TYPE = "Microsoft.Compute/virtualMachines"
 
@@ -37,7 +36,7 @@ def os_type(doc: dict[str, Any]) -> str:
 class VirtualMachines(Handler):
     type = TYPE
     provider = "Microsoft.Compute"
-    rules_check = "check_virtual_machine_put"
+    rules_check = staticmethod(check_virtual_machine_put)
     creating_state = "Creating"
 
     def normalise(
@@ -68,19 +67,6 @@ class VirtualMachines(Handler):
         storage["osDisk"] = os_disk
         storage.setdefault("dataDisks", [])
         p["storageProfile"] = storage
-        nics = ((p.get("networkProfile") or {}).get("networkInterfaces")) or []
-        for n in nics:
-            nic_id = ref_id(n)
-            if not nic_id:
-                continue
-            nic = w.require(nic_id, rid)
-            owner = ref_id((nic.get("properties") or {}).get("virtualMachine"))
-            if owner and key(owner) != key(rid):
-                raise bad_request(
-                    "NicInUse",
-                    f"Network Interface {nic_id} is used by existing resource {owner}. In order "
-                    "to use it with this resource, detach it from the existing resource first.",
-                )
         doc["properties"] = p
         return doc
 

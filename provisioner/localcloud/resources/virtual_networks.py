@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.localcloud.errors import bad_request
 from provisioner.localcloud.ids import INLINE_CHILDREN, key
 from provisioner.localcloud.resources.base import (
     Handler,
     WriteCtx,
-    find_child,
     inline_children,
     ref_id,
     resource_guid,
     top_level_shell,
 )
+from provisioner.localcloud.rules import check_virtual_network_put
 
 TYPE = "Microsoft.Network/virtualNetworks"
 
 
 class VirtualNetworks(Handler):
     type = TYPE
-    rules_check = "check_virtual_network_put"
+    rules_check = staticmethod(check_virtual_network_put)
     children = INLINE_CHILDREN[TYPE.lower()]
 
     def normalise(
@@ -45,20 +44,7 @@ class VirtualNetworks(Handler):
             sp.setdefault("privateLinkServiceNetworkPolicies", "Enabled")
         p["subnets"] = subnets
         doc["properties"] = p
-        self._refuse_removing_used_subnets(doc, old)
         return doc
-
-    @staticmethod
-    def _refuse_removing_used_subnets(doc: dict[str, Any], old: dict[str, Any] | None) -> None:
-        for s in ((old or {}).get("properties") or {}).get("subnets") or []:
-            users = (s.get("properties") or {}).get("ipConfigurations") or []
-            if users and find_child(doc, "subnets", s["name"]) is None:
-                raise bad_request(
-                    "InUseSubnetCannotBeDeleted",
-                    f"Subnet {s['name']} is in use by {users[0]['id']} and cannot be deleted. "
-                    "In order to delete the subnet, delete all the resources within the subnet. "
-                    "See aka.ms/deletesubnet.",
-                )
 
     def backrefs(self, doc: dict[str, Any], w: WriteCtx) -> None:
         subnets = doc["properties"].get("subnets") or []

@@ -1,7 +1,8 @@
-"""Azure's load balancer rules, enforced by the local cloud before it commits a write.
+"""Azure's rules, enforced by the local cloud before it commits a write: its only refusals.
 
-The engine calls one ``check_*`` function per PUT (with the full, normalised ARM document about
-to be stored) or ``check_delete`` before a DELETE (with the stored document). Each raises the
+The engine calls one ``check_*`` function per PUT (with the normalised ARM document about to be
+stored, before addresses are allocated) or ``check_delete`` before a DELETE (with the stored
+document). Each raises the
 first :class:`RuleViolation` Azure would report, carrying Azure's status, error code and message
 template, so SDK clients see what production returns. ``catalog.ALL_CODES`` lists every code,
 whether it was seen in real Azure traffic, and where.
@@ -12,7 +13,7 @@ check each other, so neither imports the other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from . import deletes, load_balancer, network_interface, public_ip, virtual_machine, virtual_network
@@ -24,12 +25,19 @@ class Lookup(Protocol):
     """Read access to the store as it is *without* the resource being written.
 
     ``get`` is case-insensitive and resolves top-level and child ids (subnets, LB children, NIC
-    ipConfigurations); ``of_type`` yields every stored document of an ARM type.
+    ipConfigurations); ``of_type`` yields every stored document of an ARM type and ``count``
+    says how many there are without reading them.
     """
 
     def get(self, resource_id: str) -> dict | None: ...
 
     def of_type(self, arm_type: str) -> Iterable[dict]: ...
+
+    def count(self, arm_type: str) -> int: ...
+
+
+RuleCheck = Callable[[dict, Lookup], None]
+"""The shape of every ``check_*`` below: raise the first violation, or return."""
 
 
 def check_load_balancer_put(doc: dict, lookup: Lookup) -> None:
@@ -39,13 +47,13 @@ def check_load_balancer_put(doc: dict, lookup: Lookup) -> None:
 
 
 def check_network_interface_put(doc: dict, lookup: Lookup) -> None:
-    """Refuse a NIC PUT Azure would refuse (references, static IPs, public IPs, U4/U5, floating
-    IP on secondary ipconfigs, HA ports exclusivity, 300 rules per NIC)."""
+    """Refuse a NIC PUT Azure would refuse (references, private addresses and subnet room, public
+    IPs, U4/U5, floating IP on secondary ipconfigs, HA ports exclusivity, 300 rules per NIC)."""
     network_interface.check(doc, lookup)
 
 
 def check_public_ip_put(doc: dict, lookup: Lookup) -> None:
-    """Refuse a public IP PUT Azure would refuse (SKU vs allocation method)."""
+    """Refuse a public IP PUT Azure would refuse (SKU vs allocation method, quota)."""
     public_ip.check(doc, lookup)
 
 
@@ -68,6 +76,7 @@ __all__ = [
     "ALL_CODES",
     "ErrorCode",
     "Lookup",
+    "RuleCheck",
     "RuleViolation",
     "check_delete",
     "check_load_balancer_put",

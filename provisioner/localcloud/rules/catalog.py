@@ -273,8 +273,30 @@ IP_ALLOCATED = ErrorCode(
     "IP configuration {ipconfig} is using the private IP address {ip} which is already allocated "
     "to resource {owner}.",
     True,
-    "azure-docs private endpoint troubleshooting (current); older service: PrivateIPAddressInUse "
-    "(cloudfoundry/bosh-azure-cpi-release#121)",
+    "daniel-rhoades/acs-engine-terraform#10 (2018) and F5Networks/terraform-azure-bigip-module#63 "
+    "(2024), both verbatim NIC PUT errors; azure-docs PostgreSQL private endpoint troubleshooting. "
+    "PrivateIPAddressInUse appears only for Private Link services and in emulators",
+)
+IP_MISSING = ErrorCode(
+    "PrivateIPAddressMissing",
+    "Private IP address is required when privateIPAllocationMethod is Static in IP configuration "
+    "{ipconfig}.",
+    True,
+    "hashicorp/terraform-provider-azurerm#15265 (verbatim NIC PUT error)",
+)
+SUBNET_WITHOUT_VERSION = ErrorCode(
+    "LocalCloudSubnetDoesNotHaveAddressPrefixForIpVersion",
+    "IP configuration {ipconfig} requests an {version} address but subnet {subnet} has no "
+    "{version} address prefix.",
+    False,
+    "invented; Azure's code for an IPv6 configuration in an IPv4-only subnet was not found",
+)
+SUBNET_FULL = ErrorCode(
+    "SubnetIsFull",
+    "Subnet {subnet} with address prefix {prefix} does not have enough capacity for {count} IP "
+    "addresses.",
+    True,
+    "MicrosoftDocs/azure-docs#88211, Azure/karpenter-provider-azure#734 (verbatim errors)",
 )
 NIC_IN_USE = ErrorCode(
     "NicInUse",
@@ -282,6 +304,13 @@ NIC_IN_USE = ErrorCode(
     "interface, it must be dissociated from the resource. To learn more, see aka.ms/deletenic.",
     True,
     "pulumi/pulumi-azure#441 (on VM PUT), terraform-provider-azurerm#8105 (on NIC DELETE)",
+)
+PUBLIC_IP_LIMIT = ErrorCode(
+    "PublicIPCountLimitReached",
+    "Cannot create more than {limit} public IP addresses for this subscription in this region.",
+    True,
+    "openshift/openshift-azure#2252, MicrosoftDocs/azure-docs#106096 (verbatim errors); the local "
+    "cloud's limit is the size of its documentation address pool",
 )
 PIP_CANNOT_BE_DELETED = ErrorCode(
     "PublicIPAddressCannotBeDeleted",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 
 from . import catalog
-from .addressing import claim_static_ip
+from .addressing import check_private_addresses
 from .backend import LoadBalancerIndex, check_nic
 from .ids import key, others, parent, under
 from .model import (
@@ -18,7 +18,7 @@ from .model import (
     parse_load_balancer,
     sku_name,
 )
-from .usage import build_usage
+from .usage import lazy_usage
 
 FRONTEND_LIMITS = {"Standard": 600, "Basic": 200}
 RULE_LIMITS = {"Standard": 1500, "Basic": 250}
@@ -149,7 +149,7 @@ def check_members_still_resolve(lb: LoadBalancer, lookup) -> None:
 
 
 def check_frontends(lb: LoadBalancer, lookup) -> None:
-    """Frontend kind, SKU match, public IPs not shared, static private IPs valid."""
+    """Frontend kind, SKU match, public IPs not shared, private addresses assignable."""
     public = private = None
     for fe in lb.frontends:
         if fe.public_ip and fe.subnet:
@@ -172,17 +172,12 @@ def check_frontends(lb: LoadBalancer, lookup) -> None:
         if key(fe.public_ip) in seen_pips:
             raise catalog.PIP_REFERENCED_TWICE.violation(pip=fe.public_ip, resource=lb.id)
         seen_pips[key(fe.public_ip)] = fe.id
-    if not seen_pips and not any(fe.static for fe in lb.frontends):
-        return
-    usage = build_usage(lookup, lb.id)
+    usage = lazy_usage(lookup, lb.id)
     for fe in lb.frontends:
-        owner = usage.public_ips.get(key(fe.public_ip)) if fe.public_ip else None
+        owner = usage().public_ips.get(key(fe.public_ip)) if fe.public_ip else None
         if owner:
             raise catalog.PIP_IN_USE.violation(referrer=fe.id, pip=fe.public_ip, owner=owner)
-    taken: dict[tuple[str, str], str] = {}
-    for fe in lb.frontends:
-        if fe.static and fe.subnet and fe.private_ip:
-            claim_static_ip(fe.id, fe.private_ip, fe.subnet, lookup.get(fe.subnet), usage, taken)
+    check_private_addresses(lb.frontends, lookup, usage)
 
 
 def check_ha_ports_placement(lb: LoadBalancer) -> None:

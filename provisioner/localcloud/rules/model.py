@@ -196,6 +196,7 @@ class IPConfig:
     private_ip: str | None
     static: bool
     public_ip: str | None
+    ipv6: bool = False
 
 
 def parse_ipconfigs(nic_doc: dict) -> list[IPConfig]:
@@ -217,6 +218,7 @@ def parse_ipconfigs(nic_doc: dict) -> list[IPConfig]:
                 private_ip=ip if isinstance(ip, str) and ip else None,
                 static=p.get("privateIPAllocationMethod") == "Static",
                 public_ip=ref(p.get("publicIPAddress")),
+                ipv6=p.get("privateIPAddressVersion") == "IPv6",
             )
         )
     return out

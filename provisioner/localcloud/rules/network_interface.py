@@ -7,11 +7,11 @@ that involve a backend IP configuration (azure-reference §1.1).
 from __future__ import annotations
 
 from . import catalog
-from .addressing import claim_static_ip
+from .addressing import check_private_addresses
 from .backend import LoadBalancerIndex, check_nic
 from .ids import key, parent
 from .model import IPConfig, parse_ipconfigs, parse_load_balancer
-from .usage import build_usage
+from .usage import lazy_usage
 
 
 def check(doc: dict, lookup) -> None:
@@ -51,19 +51,15 @@ def _missing(target: str, ipconfig: IPConfig):
 
 
 def _check_addresses(doc: dict, ipconfigs: list[IPConfig], lookup) -> None:
-    """Public IPs used once; static private IPs valid and not taken (also within this NIC)."""
-    if not any(ic.public_ip or (ic.static and ic.private_ip) for ic in ipconfigs):
-        return
-    usage = build_usage(lookup, doc.get("id"))
+    """Public IPs used once; private addresses Azure can assign (also within this NIC)."""
+    usage = lazy_usage(lookup, doc.get("id"))
     seen_pips: set[str] = set()
-    taken: dict[tuple[str, str], str] = {}
     for ic in ipconfigs:
         if ic.public_ip:
             if key(ic.public_ip) in seen_pips:
                 raise catalog.PIP_REFERENCED_TWICE.violation(pip=ic.public_ip, resource=ic.nic)
             seen_pips.add(key(ic.public_ip))
-            owner = usage.public_ips.get(key(ic.public_ip))
+            owner = usage().public_ips.get(key(ic.public_ip))
             if owner:
                 raise catalog.PIP_IN_USE.violation(referrer=ic.id, pip=ic.public_ip, owner=owner)
-        if ic.static and ic.private_ip and ic.subnet:
-            claim_static_ip(ic.id, ic.private_ip, ic.subnet, lookup.get(ic.subnet), usage, taken)
+    check_private_addresses(ipconfigs, lookup, usage)

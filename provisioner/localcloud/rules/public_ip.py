@@ -1,14 +1,21 @@
-"""Checks on a public IP PUT: SKU and allocation method must agree."""
+"""Checks on a public IP PUT: SKU and allocation method must agree, and the quota holds.
+
+The quota is the local cloud's: it hands out IPv4 addresses from the three documentation /24s
+(RFC 5737) less Azure's five reserved in each, so a subscription may hold as many public IPs as
+that pool has addresses, and the allocator can never run out.
+"""
 
 from __future__ import annotations
 
 from . import catalog
 from .ids import props
-from .model import sku_name
+from .model import PIP_TYPE, sku_name
+
+PUBLIC_IP_LIMIT = 3 * (256 - 5)
 
 
 def check(doc: dict, lookup) -> None:
-    """Standard needs Static; a Basic IPv6 address cannot be Static."""
+    """Standard needs Static; a Basic IPv6 address cannot be Static; at most the quota."""
     p = props(doc)
     method = p.get("publicIPAllocationMethod")
     version = p.get("publicIPAddressVersion") or "IPv4"
@@ -18,3 +25,5 @@ def check(doc: dict, lookup) -> None:
         raise catalog.STANDARD_PIP_STATIC.violation(pip=pip)
     if sku == "Basic" and version == "IPv6" and method == "Static":
         raise catalog.BASIC_IPV6_STATIC.violation(pip=pip)
+    if lookup.count(PIP_TYPE) >= PUBLIC_IP_LIMIT:
+        raise catalog.PUBLIC_IP_LIMIT.violation(limit=PUBLIC_IP_LIMIT)

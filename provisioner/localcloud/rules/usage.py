@@ -7,8 +7,9 @@ written excluded), so each lookup afterwards is a dict hit rather than another s
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from .ids import key, others
 from .model import LB_TYPE, NIC_TYPE, parse_ipconfigs, parse_load_balancer
@@ -50,6 +51,11 @@ def build_usage(lookup, exclude_id: str | None) -> Usage:
         for ic in parse_ipconfigs(nic_doc):
             usage.add(ic.id, ic.public_ip, ic.subnet, ic.private_ip)
     return usage
+
+
+def lazy_usage(lookup, exclude_id: str | None) -> Callable[[], Usage]:
+    """:func:`build_usage` on first call, then remembered: for checks that may not need it."""
+    return cache(lambda: build_usage(lookup, exclude_id))
 
 
 def _docs(lookup, arm_type: str) -> Iterable[dict]:

@@ -47,6 +47,9 @@ class Store:
     def of_type(self, arm_type: str) -> list[dict]:
         return [d for d in self.docs.values() if d["type"].lower() == arm_type.lower()]
 
+    def count(self, arm_type: str) -> int:
+        return len(self.of_type(arm_type))
+
 
 def vnet(name="vnet", space=("10.0.0.0/16",), subnets=None) -> dict:
     subnets = {"fe": "10.0.1.0/24", "be": "10.0.2.0/24"} if subnets is None else subnets
@@ -62,7 +65,11 @@ def vnet(name="vnet", space=("10.0.0.0/16",), subnets=None) -> dict:
                 {
                     "id": f"{vid}/subnets/{sname}",
                     "name": sname,
-                    "properties": {"addressPrefix": prefix},
+                    "properties": (
+                        {"addressPrefix": prefix}
+                        if isinstance(prefix, str)
+                        else {"addressPrefixes": list(prefix)}
+                    ),
                 }
                 for sname, prefix in subnets.items()
             ],
@@ -186,12 +193,14 @@ def ipconfig(
     ip=None,
     static=False,
     pip_name=None,
+    v6=False,
 ):
     props: dict = {
         "subnet": {"id": subnet_id(subnet)},
         "primary": primary,
         "privateIPAddress": ip or "10.0.2.4",
         "privateIPAllocationMethod": "Static" if static else "Dynamic",
+        "privateIPAddressVersion": "IPv6" if v6 else "IPv4",
         "loadBalancerBackendAddressPools": [{"id": p} for p in pools],
         "loadBalancerInboundNatRules": [{"id": n} for n in nats],
     }
@@ -216,6 +225,21 @@ def nic(name="nic1", ipconfigs=None, vm=None) -> dict:
         "location": "westeurope",
         "properties": props,
     }
+
+
+def with_users(vnet_doc: dict, *holders: dict) -> dict:
+    """The VNet as Azure shows it once ``holders`` (NICs, LBs) sit in its subnets: each subnet
+    lists the IP configurations in it (``ipConfigurations``)."""
+    for subnet in vnet_doc["properties"]["subnets"]:
+        users = [
+            {"id": conf["id"]}
+            for doc in holders
+            for coll in ("ipConfigurations", "frontendIPConfigurations")
+            for conf in doc["properties"].get(coll, [])
+            if conf["properties"].get("subnet", {}).get("id", "").lower() == subnet["id"].lower()
+        ]
+        subnet["properties"]["ipConfigurations"] = users
+    return vnet_doc
 
 
 def nic_id(name="nic1") -> str:

@@ -253,9 +253,14 @@ def test_ha_and_non_ha_rules_cannot_share_a_pool():
 
 
 def test_ipv6_floating_ip_on_an_internal_load_balancer_is_refused():
+    dual_stack = base_store(
+        vnet(space=("10.0.0.0/16", "fd00::/48"), subnets={"fe": ("10.0.1.0/24", "fd00::/64")})
+    )
     doc = lb(frontends=[frontend(ip="fd00::4", v6=True)], rules=[rule(floating=True)])
-    assert refused(doc).code == "LocalCloudFloatingIPNotSupportedForIPv6OnInternalLoadBalancer"
-    accepted(lb(frontends=[frontend(ip="fd00::4", v6=True)], rules=[rule()]))
+    assert refused(doc, dual_stack).code == (
+        "LocalCloudFloatingIPNotSupportedForIPv6OnInternalLoadBalancer"
+    )
+    accepted(lb(frontends=[frontend(ip="fd00::4", v6=True)], rules=[rule()]), dual_stack)
 
 
 # --- limits ----------------------------------------------------------------------------------
@@ -265,11 +270,16 @@ def many_frontends(n: int) -> list[dict]:
     return [frontend(name=f"fe{i}", ip=f"10.0.{1 + i // 250}.{4 + i % 250}") for i in range(n)]
 
 
+def roomy_store() -> Store:
+    """A frontend subnet that holds 600 addresses (a /24 holds 251)."""
+    return base_store(vnet(subnets={"fe": "10.0.0.0/22", "be": "10.0.8.0/24"}))
+
+
 def test_a_standard_lb_has_at_most_600_frontends():
     err = refused(lb(frontends=many_frontends(601), pools=()))
     assert err.code == "LoadBalancerFrontendIPConfigurationCountLimitReached"
     assert err.message == "A load balancer cannot have more than 600 FrontendIPConfigurations."
-    accepted(lb(frontends=many_frontends(600), pools=()))
+    accepted(lb(frontends=many_frontends(600), pools=()), roomy_store())
 
 
 def test_a_standard_lb_has_at_most_1500_rules_including_nat_rules():
@@ -285,4 +295,4 @@ def test_600_frontends_and_1500_rules_are_checked_in_one_pass():
         rule(name=f"r{i}", fe=f"fe{i % 600}", fp=80 + i // 600, bp=80 + i // 600, floating=True)
         for i in range(1500)
     ]
-    accepted(lb(frontends=frontends, rules=rules_))
+    accepted(lb(frontends=frontends, rules=rules_), roomy_store())

@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from lc_rules_docs import Store, child, frontend, ipconfig, lb, nat, nic, pip, rule, vnet
+from lc_rules_docs import (
+    Store,
+    child,
+    frontend,
+    ipconfig,
+    lb,
+    nat,
+    nic,
+    pip,
+    rule,
+    subnet_id,
+    vnet,
+    with_users,
+)
 
 from provisioner.localcloud.rules import (
     RuleViolation,
@@ -125,6 +138,51 @@ def test_static_private_ip_must_be_inside_the_subnet_and_not_reserved_or_taken()
         f"already allocated to resource {nic('other')['id']}/ipConfigurations/ipconfig1."
     )
     check_network_interface_put(with_ip("10.0.2.11"), store)
+
+
+DUAL_STACK = {"be": ("10.0.2.0/24", "fd00:0:0:2::/64")}
+
+
+def test_a_static_ip_configuration_names_its_address():
+    doc = nic("nic1", [ipconfig("nic1", static=True)])
+    del doc["properties"]["ipConfigurations"][0]["properties"]["privateIPAddress"]
+    err = refused(doc, Store(vnet()))
+    assert err.code == "PrivateIPAddressMissing"
+    assert err.message == (
+        "Private IP address is required when privateIPAllocationMethod is Static in IP "
+        f"configuration {nic('nic1')['id']}/ipConfigurations/ipconfig1."
+    )
+
+
+def test_an_ipv6_configuration_needs_an_ipv6_prefix_on_its_subnet():
+    doc = nic("nic1", [ipconfig("nic1", v6=True)])
+    err = refused(doc, Store(vnet()))
+    assert err.code == "LocalCloudSubnetDoesNotHaveAddressPrefixForIpVersion"
+    check_network_interface_put(doc, Store(vnet(subnets=DUAL_STACK)))
+
+
+def test_a_static_address_belongs_to_the_prefix_of_its_own_version():
+    doc = nic("nic1", [ipconfig("nic1", ip="10.0.2.10", static=True, v6=True)])
+    err = refused(doc, Store(vnet(subnets=DUAL_STACK)))
+    assert err.code == "PrivateIPAddressNotInSubnet"
+    assert err.message == (
+        "Private static IP address 10.0.2.10 does not belong to the range of subnet prefix "
+        "fd00:0:0:2::/64."
+    )
+
+
+def test_a_subnet_is_full_when_it_cannot_hold_every_address_a_request_takes():
+    # a /29 hands out three addresses: .4, .5 and .6
+    holders = [nic(f"n{i}", [ipconfig(f"n{i}", ip=f"10.0.2.{4 + i}")]) for i in range(2)]
+    store = Store(with_users(vnet(subnets={"be": "10.0.2.0/29"}), *holders), *holders)
+    check_network_interface_put(nic("nic1"), store)
+    two = nic("nic1", [ipconfig("nic1"), ipconfig("nic1", "ipconfig2", primary=False)])
+    err = refused(two, store)
+    assert err.code == "SubnetIsFull"
+    assert err.message == (
+        f"Subnet {subnet_id('be')} with address prefix 10.0.2.0/29 does not have enough capacity "
+        "for 2 IP addresses."
+    )
 
 
 def test_a_public_ip_held_by_a_load_balancer_cannot_join_a_nic():

@@ -12,6 +12,7 @@ from provisioner.localcloud.rules import (
     check_virtual_machine_put,
     check_virtual_network_put,
 )
+from provisioner.localcloud.rules.public_ip import PUBLIC_IP_LIMIT
 
 
 def code_of(check, doc, store) -> str:
@@ -34,6 +35,18 @@ def test_basic_ipv6_public_ip_cannot_be_static():
         "CannotSpecifyPublicIpAllocationMethodAsStaticForIpV6PublicIp"
     )
     check_public_ip_put(pip(sku="Basic", method="Dynamic", version="IPv6"), Store())
+
+
+def test_a_subscription_holds_as_many_public_ips_as_the_local_cloud_has_addresses():
+    held = [pip(f"p{i}") for i in range(PUBLIC_IP_LIMIT)]
+    with pytest.raises(RuleViolation) as info:
+        check_public_ip_put(pip("one-more"), Store(*held))
+    assert info.value.code == "PublicIPCountLimitReached"
+    assert info.value.message == (
+        f"Cannot create more than {PUBLIC_IP_LIMIT} public IP addresses for this subscription "
+        "in this region."
+    )
+    check_public_ip_put(pip("one-more"), Store(*held[1:]))
 
 
 def test_subnet_outside_the_address_space_is_refused():
