@@ -319,7 +319,7 @@ def plan(
     """Show what `up` would create, update and delete, field by field, and the mapping table."""
     from provisioner.apply.lifecycle import desired_state, pending_guest, plan_environment
     from provisioner.apply.lifecycle import plan_guest as plan_guest_step
-    from provisioner.plan.render import plan_as_dict, render_plan
+    from provisioner.cli.render_plan import plan_as_dict, render_plan
 
     loaded, env = _start(blueprint, env, output, cloud, subscription, state)
     target = _target(cloud, subscription, state, output)
@@ -411,9 +411,9 @@ def up(
         plan_environment,
         run_guest,
     )
-    from provisioner.apply.progress import Progress
+    from provisioner.cli.progress import Progress
+    from provisioner.cli.render_plan import render_mapping, render_plan
     from provisioner.plan.mapping import mapping_as_dict
-    from provisioner.plan.render import render_mapping, render_plan
 
     loaded, env = _start(blueprint, env, output, cloud, subscription, state)
     try:
@@ -528,7 +528,7 @@ def down(
     is reported, with exit 1. With a blueprint, the brownfield VMs it joined to its pools are
     taken out of them first, and their guest configuration is removed.
     """
-    from provisioner.apply.progress import Progress
+    from provisioner.cli.progress import Progress
     from provisioner.envs.destroy import down_environment
 
     if blueprint is None and not env:
@@ -581,8 +581,8 @@ def status(
 ) -> None:
     """Environments in the target (by tags), or one environment's resources and mapping."""
     from provisioner.apply.status import environment_status
+    from provisioner.cli.render_plan import render_mapping
     from provisioner.envs.listing import list_environments
-    from provisioner.plan.render import render_mapping
 
     loaded, env = _start(blueprint, env, output, cloud, subscription, state)
     target = _target(cloud, subscription, state, output)
