@@ -4,6 +4,10 @@ Load (YAML and the model), Azure's load balancer rules, then a trial compile: wh
 :func:`check_blueprint` returns lists every error and warning and, for a valid blueprint, the
 resources it would create and the frontend → backend mapping. It never raises for a user's
 mistake, so a caller can report every finding at once.
+
+The trial compile keeps the resource bodies as wire JSON (``sdk_bodies=False``): the same names,
+graph, mapping and checks as ``up`` compiles, without importing the Azure SDK, which would cost
+``validate`` most of its time.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ def check_blueprint(path: str | Path) -> ValidationReport:
         env=loaded.blueprint.name,
         subscription_id=PLACEHOLDER_SUBSCRIPTION,
         digest=loaded.digest,
+        sdk_bodies=False,
     )
     try:
         state: DesiredState | None = compile_blueprint(loaded.blueprint, context)
