@@ -1,4 +1,9 @@
-"""What every command shares: output mode, stderr console, rendering of user errors."""
+"""What every command shares on its way out: output mode, consoles, user errors and findings.
+
+Every styled line goes through the two consoles here (stdout for results, stderr for progress,
+the target line and warnings, so that ``--output json`` keeps stdout to one document); every user
+error leaves through :func:`fail`, rendered once, with its exit code.
+"""
 
 from __future__ import annotations
 

@@ -57,6 +57,8 @@ class CompileContext:
     subscription_id: str
     digest: str
     expires: str | None = None  # ISO 8601 UTC
+    #: False: resource bodies are left as wire JSON (same checks, no Azure SDK; see ``Scope``).
+    sdk_bodies: bool = True
 
 
 class _Resources:
@@ -142,6 +144,7 @@ def _compile(bp: Blueprint, ctx: CompileContext) -> DesiredState:
         location=bp.location,
         vnet_id=vnet_id,
         tags=tags.as_dict(),
+        sdk_bodies=ctx.sdk_bodies,
     )
     build = _Build(bp, scope)
     build.resource_group()

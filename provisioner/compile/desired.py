@@ -53,7 +53,8 @@ class DesiredResource:
     name: str
     id: str  # full ARM id, case as Azure will echo it
     resource_group: str
-    body: Any  # azure.mgmt.*.models object to PUT (a ResourceGroup for the group)
+    body: Any  # azure.mgmt.*.models object to PUT (a ResourceGroup for the group); wire JSON
+    # when compiled with ``sdk_bodies=False`` (``validate``, which never PUTs)
     depends_on: tuple[str, ...] = ()
     source: BlueprintPath = ()
     ownership: Ownership = Ownership.OWNED

@@ -9,14 +9,15 @@ the same document. Pool membership is not here: it lives on the NICs (``interfac
 
 from __future__ import annotations
 
-from typing import Any
-
-from azure.mgmt.network import models as net
+from typing import TYPE_CHECKING, Any
 
 from provisioner.blueprint.model import Frontend, LoadBalancer, Probe, Rule
 from provisioner.compile import ids, wire
 from provisioner.compile.network import IP_VERSION
 from provisioner.compile.scope import Scope
+
+if TYPE_CHECKING:  # imported where a body is built: ``validate`` compiles without the SDK
+    from azure.mgmt.network import models as net
 
 FRONTENDS = "frontendIPConfigurations"
 POOLS = "backendAddressPools"
@@ -144,4 +145,8 @@ def load_balancer_body(
             "loadBalancingRules": [rule_body(lb_id, name, rule) for name, rule in lb.rules.items()],
         },
     }
+    if not scope.sdk_bodies:
+        return raw  # type: ignore[return-value]
+    from azure.mgmt.network import models as net
+
     return wire.model(net.LoadBalancer, raw)

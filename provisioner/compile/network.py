@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from azure.mgmt.network import models as net
-from azure.mgmt.resource.resources import models as res
+from typing import TYPE_CHECKING, Any
 
 from provisioner.blueprint.model import Frontend, Network
 from provisioner.compile import wire
 from provisioner.compile.scope import Scope
+
+if TYPE_CHECKING:  # imported where a body is built: ``validate`` compiles without the SDK
+    from azure.mgmt.network import models as net
+    from azure.mgmt.resource.resources import models as res
 
 #: Azure's casing of IP versions, as the service echoes them.
 IP_VERSION = {"ipv4": "IPv4", "ipv6": "IPv6"}
 
 
 def resource_group_body(scope: Scope) -> res.ResourceGroup:
-    return wire.model(res.ResourceGroup, {"location": scope.location, "tags": dict(scope.tags)})
+    raw = {"location": scope.location, "tags": dict(scope.tags)}
+    if not scope.sdk_bodies:
+        return raw  # type: ignore[return-value]
+    from azure.mgmt.resource.resources import models as res
+
+    return wire.model(res.ResourceGroup, raw)
 
 
 def subnet_body(scope: Scope, name: str, prefix: str, ipv6_prefix: str | None) -> dict[str, Any]:
@@ -42,6 +48,10 @@ def virtual_network_body(scope: Scope, network: Network) -> net.VirtualNetwork:
             ],
         },
     }
+    if not scope.sdk_bodies:
+        return raw  # type: ignore[return-value]
+    from azure.mgmt.network import models as net
+
     return wire.model(net.VirtualNetwork, raw)
 
 
@@ -58,4 +68,8 @@ def public_ip_body(scope: Scope, frontend: Frontend) -> net.PublicIPAddress:
     }
     if frontend.zones:
         raw["zones"] = list(frontend.zones)
+    if not scope.sdk_bodies:
+        return raw  # type: ignore[return-value]
+    from azure.mgmt.network import models as net
+
     return wire.model(net.PublicIPAddress, raw)

@@ -15,6 +15,9 @@ class Scope:
     location: str
     vnet_id: str  # the environment's VNet (created, or the existing one)
     tags: dict[str, str] = field(default_factory=dict)
+    #: False: bodies stay wire JSON and the Azure SDK is never imported (``validate`` wants the
+    #: names, the graph and the mapping, not the models; loading the SDK costs most of its time).
+    sdk_bodies: bool = True
 
     def network_id(self, type_: str, name: str) -> str:
         return ids.resource_id(self.subscription_id, self.resource_group, ids.NETWORK, type_, name)

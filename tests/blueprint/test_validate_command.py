@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from provisioner.cli import cmd_validate
+from provisioner.apply import validation
 from provisioner.cli.app import app
 from provisioner.errors import Finding
 
@@ -69,7 +69,7 @@ def test_warnings_do_not_fail_validation_and_are_located(write, monkeypatch):
         path=("load_balancers", "lb", "probes", "health", "port"),
         severity="warning",
     )
-    monkeypatch.setattr(cmd_validate, "check_rules", lambda bp: [warning])
+    monkeypatch.setattr(validation, "check_rules", lambda bp: [warning])
 
     result = validate(str(write(VALID)), "--output", "json")
 
@@ -90,7 +90,7 @@ def test_rule_errors_exit_2_with_the_other_item_as_see_also(write, monkeypatch):
         related=(("load_balancers", "lb", "rules", "green"),),
         hint="turn on floating_ip",
     )
-    monkeypatch.setattr(cmd_validate, "check_rules", lambda bp: [error])
+    monkeypatch.setattr(validation, "check_rules", lambda bp: [error])
     path = write(VALID)
 
     result = validate(str(path))

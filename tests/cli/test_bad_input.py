@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from provisioner.cli import cmd_lifecycle
+from provisioner.cli import plumbing
 from provisioner.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -299,12 +299,12 @@ def test_malformed_subscription_from_the_environment_exits_2(cli, monkeypatch):
 def test_failed_azure_sign_in_is_one_clear_line(cli, monkeypatch):
     from azure.core.exceptions import ClientAuthenticationError
 
-    import provisioner.apply.lifecycle as lifecycle
+    import provisioner.apply.up as up_sequence
 
     def no_token(*_: Any, **__: Any) -> Any:
         raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token.\nmore")
 
-    monkeypatch.setattr(lifecycle, "desired_state", no_token)
+    monkeypatch.setattr(up_sequence, "desired_state", no_token)
     text = cli("plan", str(RULE_TYPE_1))
     assert text.exit_code == 2
     one_line_error(text, "cannot sign in to Azure", "az login")
@@ -429,7 +429,7 @@ def test_verify_datapath_when_not_capable(cli, monkeypatch):
 
 @pytest.mark.parametrize("output", ["text", "json"])
 def test_ctrl_c_during_up_exits_130_in_one_line(cli, cloud, monkeypatch, output):
-    import provisioner.apply.lifecycle as lifecycle
+    import provisioner.apply.up as up_sequence
 
     def interrupted(*_: Any, **__: Any) -> Any:
         raise KeyboardInterrupt
@@ -437,8 +437,8 @@ def test_ctrl_c_during_up_exits_130_in_one_line(cli, cloud, monkeypatch, output)
     def exit_now(code: int) -> None:
         raise SystemExit(code)
 
-    monkeypatch.setattr(lifecycle, "apply_plan", interrupted)
-    monkeypatch.setattr(cmd_lifecycle, "_exit_now", exit_now)
+    monkeypatch.setattr(up_sequence, "apply_plan", interrupted)
+    monkeypatch.setattr(plumbing, "_exit_now", exit_now)
     run = cli("up", str(RULE_TYPE_1), "--yes", "-o", output)
     assert run.exit_code == 130
     if output == "json":

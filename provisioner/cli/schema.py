@@ -6,8 +6,7 @@ import sys
 
 import typer
 
-from provisioner.blueprint.schema import blueprint_schema_json
-from provisioner.cli.cmd_lifecycle import add_command
+from provisioner.cli.plumbing import add_command
 
 
 def schema() -> None:
@@ -16,11 +15,12 @@ def schema() -> None:
     Save it, or use docs/schema/blueprint.schema.json (the same document), and add
     `# yaml-language-server: $schema=<path or URL>` at the top of a blueprint.
     """
+    from provisioner.blueprint.schema import blueprint_schema_json
+
     typer.echo("provision schema: blueprint format 1 (no cloud calls)", err=True)
     sys.stdout.write(blueprint_schema_json())
     sys.stdout.flush()
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
     add_command(app, schema, "schema")

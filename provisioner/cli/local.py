@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
 import sys
 import threading
 from pathlib import Path
@@ -57,6 +56,8 @@ def serve_cmd(
     ),
 ) -> None:
     """Serve the local cloud on loopback until interrupted."""
+    import sqlite3
+
     from provisioner.localcloud import serve
 
     if ca_path is None and tls:
@@ -86,6 +87,8 @@ def serve_cmd(
 @local_app.command("reset")
 def reset_cmd(state: Path | None = typer.Option(None, "--state", help=_STATE_HELP)) -> None:
     """Forget every resource, operation, log entry, fault and setting of the local cloud."""
+    import sqlite3
+
     from provisioner.arm.target import DEFAULT_STATE
     from provisioner.localcloud import LocalCloud
 

@@ -1,7 +1,8 @@
 """Progress of an apply on stderr: a live table on a terminal, one line per step otherwise.
 
 Standard output stays free for ``--output json``. Messages carry Azure error codes and timings,
-never request bodies (a VM body holds a generated password while it is being created).
+never request bodies (a VM body holds a generated password while it is being created). The
+executor only emits :class:`~provisioner.apply.events.Event` values; this is their one renderer.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""A plan for people (text on a console) and for programs (plain JSON-ready dicts)."""
+"""A plan for people (text on a console) and for programs (plain JSON-ready dicts).
+
+The planner returns a :class:`~provisioner.plan.model.Plan` and knows nothing of terminals; how it
+looks (signs, colours, the mapping as a table or as plain lines) is the CLI's business.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,96 @@
+"""`provision down`: delete what the environment owns, say what had to stay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from provisioner.cli.common import OutputFormat, emit_json, err_console, fail
+from provisioner.cli.plumbing import (
+    CloudOpt,
+    EnvOpt,
+    OutputOpt,
+    StateOpt,
+    SubscriptionOpt,
+    add_command,
+    cli_target,
+    confirm,
+    start,
+)
+from provisioner.errors import ProvisionerError, UserInputError
+
+if TYPE_CHECKING:
+    from provisioner.envs.teardown import TeardownReport
+
+
+def down(
+    blueprint: Path | None = typer.Argument(None, help="Blueprint YAML file (or use --env)"),
+    env: str | None = EnvOpt,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation"),
+    output: OutputFormat = OutputOpt,
+    max_parallel: int = typer.Option(8, "--max-parallel", min=1, max=64),
+    cloud: str | None = CloudOpt,
+    subscription: str | None = SubscriptionOpt,
+    state: Path | None = StateOpt,
+) -> None:
+    """Delete everything the environment owns (tagged provisioner-managed and its env).
+
+    What something outside the environment still uses (our NIC on another team's VM) stays and
+    is reported, with exit 1. With a blueprint, the brownfield VMs it joined to its pools are
+    taken out of them first, and their guest configuration is removed.
+    """
+    from provisioner.cli.progress import Progress
+    from provisioner.cli.render_guest import guest_progress
+    from provisioner.envs.destroy import down_environment
+
+    if blueprint is None and not env:
+        fail(UserInputError("down needs a BLUEPRINT or --env NAME"), output)
+    loaded, env = start(blueprint, env, output, cloud, subscription, state)
+    assert env is not None
+    target = cli_target(cloud, subscription, state, output)
+    try:
+        confirm(f"Delete every resource of environment {env!r}?", yes)
+        with Progress(err_console) as progress:
+            report = down_environment(
+                target,
+                env,
+                loaded,
+                max_parallel=max_parallel,
+                events=progress,
+                on_guest=guest_progress,
+            )
+    except ProvisionerError as exc:
+        target.close()
+        fail(exc, output)
+    target.close()
+    if output is OutputFormat.json:
+        emit_json({"target": target.label, **report.as_dict()})
+    else:
+        _render(report, env, target.label)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _render(report: TeardownReport, env: str, target: str) -> None:
+    from provisioner.cli.render_guest import render_guest_failures
+
+    guest = report.guest
+    render_guest_failures([r for r in guest.results if not r.ok] if guest is not None else [])
+    for left in report.left:
+        err_console.print(f"[red]left:[/red] {left.id}: {left.reason}", markup=True)
+    if not report.deleted and not report.left:
+        err_console.print(
+            f"down: nothing carries the tags of environment {env!r} in {target}",
+            markup=False,
+            soft_wrap=True,
+        )
+    err_console.print(
+        f"down: deleted {len(report.deleted)} resource(s) in {report.seconds:.1f}s"
+        + ("" if report.ok else f"; {len(report.left)} could not be deleted")
+    )
+
+
+def register(app: typer.Typer) -> None:
+    add_command(app, down)

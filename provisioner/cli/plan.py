@@ -1,0 +1,66 @@
+"""`provision plan`: what `up` would create, update and delete, field by field, and the mapping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from provisioner.cli.common import OutputFormat, emit_json, fail, out_console
+from provisioner.cli.plumbing import (
+    CloudOpt,
+    EnvOpt,
+    OutputOpt,
+    StateOpt,
+    SubscriptionOpt,
+    add_command,
+    cli_target,
+    start,
+)
+from provisioner.errors import ProvisionerError
+
+
+def plan(
+    blueprint: Path = typer.Argument(..., help="Blueprint YAML file"),
+    env: str | None = EnvOpt,
+    output: OutputFormat = OutputOpt,
+    detailed_exitcode: bool = typer.Option(
+        False, "--detailed-exitcode", help="Exit 3 when the plan has changes"
+    ),
+    cloud: str | None = CloudOpt,
+    subscription: str | None = SubscriptionOpt,
+    state: Path | None = StateOpt,
+) -> None:
+    """Show what `up` would create, update and delete, field by field, and the mapping table."""
+    from provisioner.apply.up import preview_up
+    from provisioner.cli.render_guest import guest_plan_as_dict, render_guest_plan
+    from provisioner.cli.render_plan import plan_as_dict, render_plan
+
+    loaded, env = start(blueprint, env, output, cloud, subscription, state)
+    assert loaded is not None and env is not None
+    target = cli_target(cloud, subscription, state, output)
+    try:
+        preview = preview_up(target, loaded, env)
+    except ProvisionerError as exc:
+        fail(exc, output)
+    finally:
+        target.close()
+    if output is OutputFormat.json:
+        emit_json(
+            {
+                "ok": True,
+                "target": target.label,
+                "env": env,
+                **plan_as_dict(preview.plan),
+                "guest": [guest_plan_as_dict(i) for i in preview.guest],
+            }
+        )
+    else:
+        render_plan(preview.plan, out_console)
+        render_guest_plan(preview.guest, out_console)
+    if detailed_exitcode and preview.has_changes:
+        raise typer.Exit(3)
+
+
+def register(app: typer.Typer) -> None:
+    add_command(app, plan)

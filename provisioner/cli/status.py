@@ -1,0 +1,91 @@
+"""`provision status`: the environments in a target, or one environment's resources and mapping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from provisioner.cli.common import OutputFormat, emit_json, fail, out_console
+from provisioner.cli.plumbing import (
+    CloudOpt,
+    EnvOpt,
+    OutputOpt,
+    StateOpt,
+    SubscriptionOpt,
+    add_command,
+    cli_target,
+    start,
+)
+from provisioner.errors import ProvisionerError
+
+if TYPE_CHECKING:
+    from provisioner.apply.status import EnvironmentStatus
+
+
+def status(
+    blueprint: Path | None = typer.Argument(None, help="Blueprint: also show drift and mapping"),
+    env: str | None = EnvOpt,
+    output: OutputFormat = OutputOpt,
+    cloud: str | None = CloudOpt,
+    subscription: str | None = SubscriptionOpt,
+    state: Path | None = StateOpt,
+) -> None:
+    """Environments in the target (by tags), or one environment's resources and mapping."""
+    from provisioner.apply.status import environment_status
+    from provisioner.envs.listing import list_environments
+
+    loaded, env = start(blueprint, env, output, cloud, subscription, state)
+    target = cli_target(cloud, subscription, state, output)
+    try:
+        if env is None:
+            envs = list_environments(target)
+        else:
+            one = environment_status(target, env, loaded)
+    except ProvisionerError as exc:
+        target.close()
+        fail(exc, output)
+    target.close()
+    if env is None:
+        doc: dict[str, Any] = {"target": target.label, "environments": [e.as_dict() for e in envs]}
+    else:
+        doc = {"target": target.label, **one.as_dict()}
+    if output is OutputFormat.json:
+        emit_json(doc)
+    elif env is None:
+        _render_environments(doc["environments"])
+    else:
+        _render_environment(one, doc)
+
+
+def _render_environments(environments: list[dict[str, Any]]) -> None:
+    if not environments:
+        out_console.print("no environments")
+    for e in environments:
+        expired = " (expired)" if e["expired"] else ""
+        out_console.print(
+            f"{e['env']}: {e['resources']} resource(s), blueprint {e['digest'] or '?'}, "
+            f"created {e['created'] or 'unknown'}, expires {e['expires'] or 'never'}"
+            f"{expired}",
+            markup=False,
+        )
+
+
+def _render_environment(st: EnvironmentStatus, doc: dict[str, Any]) -> None:
+    from provisioner.cli.render_plan import render_mapping
+
+    if doc.get("created") or doc.get("expires"):
+        out_console.print(
+            f"created {doc.get('created') or 'unknown'}, expires {doc.get('expires') or 'never'}",
+            markup=False,
+        )
+    for r in st.resources:
+        out_console.print(f"{r.kind or r.type}  {r.name}", markup=False)
+    if st.drift is not None:
+        out_console.print(f"drift: {'yes' if st.drift else 'no'}")
+    render_mapping(st.mapping, out_console)
+
+
+def register(app: typer.Typer) -> None:
+    add_command(app, status)

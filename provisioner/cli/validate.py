@@ -1,0 +1,46 @@
+"""`provision validate`: everything that can be known about a blueprint without calling a cloud.
+
+The checks are :func:`provisioner.apply.validation.check_blueprint` (load, Azure's rules, a trial
+compile); the report lists every error and warning at its ``file:line:column`` and, for a valid
+blueprint, the resources it would create and the frontend → backend mapping table. Exit 0 when
+valid (warnings allowed), 2 when not. Nothing is called, nothing is created, and the Azure SDK
+is not even imported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from provisioner.cli.common import OutputFormat, emit_json
+from provisioner.cli.plumbing import add_command
+
+
+def validate(
+    blueprint: Path = typer.Argument(
+        ..., help="The blueprint file (YAML).", metavar="BLUEPRINT", show_default=False
+    ),
+    output: OutputFormat = typer.Option(
+        OutputFormat.text, "--output", "-o", help="text (a report) or json (one document)."
+    ),
+) -> None:
+    """Check a blueprint against the format and Azure's load balancer rules (no cloud calls).
+
+    Exit 0 when valid (warnings allowed), 2 when not.
+    """
+    from provisioner.apply.validation import check_blueprint
+    from provisioner.cli.render_validation import render_report, report_as_dict
+
+    typer.echo(f"provision validate: {blueprint} (no cloud calls)", err=True)
+    report = check_blueprint(blueprint)
+    if output is OutputFormat.json:
+        emit_json(report_as_dict(report))
+    else:
+        render_report(report)
+    if not report.ok:
+        raise typer.Exit(code=2)
+
+
+def register(app: typer.Typer) -> None:
+    add_command(app, validate, "validate")
