@@ -186,3 +186,13 @@ def _local_target(
         local=cloud,
         _closers=closers,
     )
+
+
+def open_graph_client(target: Target) -> Any:
+    """An Azure Resource Graph client for ``target`` (Azure only: the local cloud has no graph)."""
+    if target.kind != "azure":
+        raise UserInputError("--resource-graph needs --cloud azure (the local cloud has no graph)")
+    from azure.identity import DefaultAzureCredential
+    from azure.mgmt.resourcegraph import ResourceGraphClient
+
+    return ResourceGraphClient(DefaultAzureCredential())

@@ -2,8 +2,8 @@
 
 A dry run unless ``--yes`` is given, so a mistyped selector in a nightly job shows what it
 *would* delete instead of deleting it. The selection and the destruction are
-``provisioner.envs``' (``select``, ``run_cleanup``); this command checks the selectors before
-any cloud call, discovers, and renders the report.
+``provisioner.envs.sweep``'s; this command checks the selectors before any cloud call, calls
+it, and renders the report.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from provisioner.cli.plumbing import (
     parse_now,
     target_line,
 )
-from provisioner.errors import ProvisionerError, UserInputError
+from provisioner.errors import ProvisionerError
 
 if TYPE_CHECKING:
     from provisioner.arm.target import Target
@@ -122,41 +122,29 @@ def _destroy(
     resource_graph: bool,
 ) -> CleanupReport:
     """Discover the environments, select by ``criteria`` and destroy them (or not: dry run)."""
-    from provisioner.arm.retry import retrying_call
-    from provisioner.envs.cleanup import run_cleanup
-    from provisioner.envs.destroy import destroyer_for
-    from provisioner.envs.discovery import discover_environments
-    from provisioner.envs.selection import select
+    from provisioner.arm.target import open_graph_client
+    from provisioner.envs.sweep import sweep
 
-    graph = _graph_client(target) if resource_graph else None
-    environments = discover_environments(target, graph_client=graph, call=retrying_call(target))
-    return run_cleanup(
-        select(environments, criteria, moment),
-        destroyer_for(target),
-        target=target.label,
-        now=moment,
-        criteria=criteria,
+    return sweep(
+        target,
+        criteria,
+        moment,
         dry_run=dry_run,
         max_parallel=max_parallel,
+        graph_client=open_graph_client(target) if resource_graph else None,
         on_done=_progress,
     )
 
 
 def _progress(outcome: Any) -> None:
+    if outcome.skipped:
+        err_console.print(f"  {outcome.env}: skipped ({outcome.skipped})")
+        return
     word = "destroyed" if outcome.ok else "incomplete"
     err_console.print(
         f"  {outcome.env}: {word} ({len(outcome.deleted)} deleted, "
         f"{len(outcome.left)} left, {outcome.seconds:.1f}s)"
     )
-
-
-def _graph_client(target: Target) -> Any:
-    if target.kind != "azure":
-        raise UserInputError("--resource-graph needs --cloud azure (the local cloud has no graph)")
-    from azure.identity import DefaultAzureCredential
-    from azure.mgmt.resourcegraph import ResourceGraphClient
-
-    return ResourceGraphClient(DefaultAzureCredential())
 
 
 def _render(report: CleanupReport) -> None:
@@ -173,6 +161,8 @@ def _render(report: CleanupReport) -> None:
             out_console.print(f"[yellow]left[/yellow] {left.id}: {left.reason}")
         if outcome.error:
             out_console.print(f"[red]error[/red] {outcome.env}: {outcome.error}")
+        if outcome.skipped:
+            out_console.print(f"[yellow]skipped[/yellow] {outcome.env}: {outcome.skipped}")
     if report.dry_run:
         n = len(report.selected)
         out_console.print(

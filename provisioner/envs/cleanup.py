@@ -8,6 +8,7 @@ One environment's failure never stops the others.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,10 +31,17 @@ class EnvOutcome:
     left: tuple[Left, ...] = ()
     error: str | None = None  # the environment could not be processed at all
     seconds: float = 0.0
+    #: Not destroyed after all: read again right before its teardown, it no longer matched
+    #: (an ``extend`` moved its expiry meanwhile, say). Why, in the user's words.
+    skipped: str | None = None
 
     @property
     def ok(self) -> bool:
         return not self.left and self.error is None
+
+    @property
+    def destroyed(self) -> bool:
+        return self.ok and self.skipped is None
 
 
 #: Destroys one environment and says what happened; must not raise for Azure errors.
@@ -68,7 +76,7 @@ class CleanupReport:
 
     @property
     def environments_destroyed(self) -> int:
-        return sum(1 for o in self.outcomes.values() if o.ok)
+        return sum(1 for o in self.outcomes.values() if o.destroyed)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON document ``--output json`` prints: one object, CI-summary friendly."""
@@ -89,6 +97,9 @@ class CleanupReport:
                 row["status"] = "kept"
             elif self.dry_run:
                 row["status"] = "would-destroy"
+            elif outcome is not None and outcome.skipped:
+                row["status"] = "skipped"
+                row["reason"] = outcome.skipped
             elif outcome is not None:
                 row["status"] = "destroyed" if outcome.ok else "incomplete"
                 row["deleted"] = list(outcome.deleted)
@@ -150,6 +161,10 @@ class CleanupReport:
                 status, count = "would destroy", str(env.resource_count)
             elif outcome is None:
                 status, count = "not run", str(env.resource_count)
+            elif outcome.skipped:
+                status, count = "skipped", str(env.resource_count)
+                rows.append((env.name, status, count, outcome.skipped.replace("|", "/")))
+                continue
             else:
                 status = "destroyed" if outcome.ok else "incomplete"
                 count = f"{len(outcome.deleted)} deleted, {len(outcome.left)} left"
@@ -163,13 +178,7 @@ def _timed(destroy: Destroyer, env: Environment) -> EnvOutcome:
         outcome = destroy(env)
     except Exception as exc:  # noqa: BLE001 - one environment's bug must not stop the others
         outcome = EnvOutcome(env=env.name, error=f"{type(exc).__name__}: {exc}")
-    return EnvOutcome(
-        env=outcome.env,
-        deleted=outcome.deleted,
-        left=outcome.left,
-        error=outcome.error,
-        seconds=time.monotonic() - started,
-    )
+    return dataclasses.replace(outcome, seconds=time.monotonic() - started)
 
 
 def run_cleanup(

@@ -23,7 +23,11 @@ from provisioner.compile.desired import DesiredState, Ownership
 from provisioner.envs.cleanup import EnvOutcome
 from provisioner.envs.discovery import Environment, environment_of
 from provisioner.envs.ownership import plan_deletion, read_deletion_inputs
+from provisioner.envs.selection import Decision
 from provisioner.envs.teardown import TeardownReport, execute_deletion
+
+#: Decides again, from a fresh listing, whether an environment is still to be destroyed.
+Recheck = Callable[[Environment], Decision]
 
 
 def destroy(
@@ -74,11 +78,29 @@ def destroy_named(
 
 
 def destroy_discovered(
-    target: Target, env: Environment, *, policy: RetryPolicy = DEFAULT_POLICY
+    target: Target,
+    env: Environment,
+    *,
+    recheck: Recheck | None = None,
+    policy: RetryPolicy = DEFAULT_POLICY,
 ) -> EnvOutcome:
     """``cleanup``: destroy ``env`` as far as the ownership rules allow. Never raises for Azure
-    errors: one environment's failure must not stop the others."""
+    errors: one environment's failure must not stop the others.
+
+    With ``recheck``, the environment is listed again right before its teardown and destroyed
+    only if the fresh listing still matches: the selection was made from a listing that may be
+    minutes old, and an ``extend`` that succeeded meanwhile must win.
+    """
     try:
+        if recheck is not None:
+            listed = list_environment(target, env.name, retrying_call(target, policy))
+            fresh = environment_of(env.name, listed)
+            decision = recheck(fresh)
+            if not decision.selected:
+                return EnvOutcome(
+                    env.name, skipped=f"{decision.reason} (read again before deleting)"
+                )
+            env = fresh
         report = destroy(target, env, policy=policy)
     except Exception as exc:  # noqa: BLE001 - cannot judge safety: delete nothing
         return EnvOutcome(
@@ -104,10 +126,10 @@ def _with_group_contents(
 
 
 def destroyer_for(
-    target: Target, policy: RetryPolicy = DEFAULT_POLICY
+    target: Target, policy: RetryPolicy = DEFAULT_POLICY, *, recheck: Recheck | None = None
 ) -> Callable[[Environment], EnvOutcome]:
     """The per-environment destroy function ``run_cleanup`` fans out."""
-    return lambda env: destroy_discovered(target, env, policy=policy)
+    return lambda env: destroy_discovered(target, env, recheck=recheck, policy=policy)
 
 
 def adopted_member_ids(

@@ -72,3 +72,47 @@ def test_discovery_lists_the_subscription_twice_however_many_groups_there_are(ta
         "resources",
         "resourcegroups",
     }
+
+
+def test_an_extend_that_lands_while_cleanup_runs_wins(target):
+    """Cleanup selects from one listing; an environment extended after that listing, before its
+    own teardown, is read again, kept and reported as skipped (issue 16.2)."""
+    from provisioner.envs.cleanup import run_cleanup
+    from provisioner.envs.destroy import destroyer_for
+    from provisioner.envs.extend import extend_environment
+    from provisioner.envs.selection import Criteria, decide, select
+
+    ours = world.environment(target, "pr-1", NOW + hours(1), octet=1)
+    later = NOW + hours(2)
+    criteria = Criteria(expired=True)
+    decisions = select(discover_environments(target), criteria, later)
+    assert [d.selected for d in decisions] == [True]
+    assert extend_environment(target, "pr-1", "4h", later).ok  # lands between listing and delete
+
+    report = run_cleanup(
+        decisions,
+        destroyer_for(target, recheck=lambda env: decide(env, criteria, later)),
+        target=target.label,
+        now=later,
+        criteria=criteria,
+        dry_run=False,
+    )
+
+    assert {i.lower() for i in ours} <= world.live_ids(target)
+    (outcome,) = report.outcomes.values()
+    assert outcome.skipped and "expires" in outcome.skipped and outcome.deleted == ()
+    assert report.ok and report.environments_destroyed == 0
+    (row,) = report.as_dict()["environments"]
+    assert row["status"] == "skipped"
+
+
+def test_cleanup_reads_each_environment_again_before_deleting_it(target, cloud, provision):
+    world.environment(target, "pr-1", NOW + hours(1), octet=1)
+    cloud.clear_request_log()
+    assert provision("cleanup", "--expired", "--yes", "--now", stamp(NOW + hours(2))).exit_code == 0
+    group_lists = [
+        r.path
+        for r in cloud.request_log()
+        if r.method == "GET" and r.path.lower().endswith("/resourcegroups")
+    ]
+    assert len(group_lists) == 2  # discovery, then the environment again before its teardown
