@@ -31,6 +31,7 @@ except ImportError:  # pragma: no cover - older typer on the real click
     from click.exceptions import UsageError  # type: ignore[assignment]
 
 from provisioner.cli.common import OutputFormat, emit_json, err_console, fail, render_finding
+from provisioner.compile.tags import is_env_name
 from provisioner.errors import BlueprintInvalid, ProvisionerError, UserInputError
 
 if TYPE_CHECKING:
@@ -54,9 +55,6 @@ NowOpt = Annotated[
 ]
 
 
-#: The blueprint's own ``name`` rule: the environment is part of every resource name and tag, and
-#: Azure compares names without case (``Prod`` and ``prod`` would share resources, not tags).
-ENV_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 SUBSCRIPTION_PATTERN = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
@@ -71,7 +69,7 @@ class Interrupted(ProvisionerError):
 
 def check_env(env: str | None, option: str = "--env") -> None:
     """Exit 2 for a name that cannot be part of resource names and tags."""
-    if env is None or ENV_PATTERN.fullmatch(env):
+    if env is None or is_env_name(env):
         return
     raise UserInputError(
         f"{option} {env!r} is not a valid environment name: use 1-40 lowercase letters, digits "
@@ -182,7 +180,7 @@ def target_line(
         label = target_label(cloud, subscription, state)
     except ProvisionerError as exc:
         fail(exc, output)
-    shown = env if env is None or ENV_PATTERN.fullmatch(env) else repr(env)
+    shown = env if env is None or is_env_name(env) else repr(env)
     err_console.print(
         f"target: {label}" + (f" · env: {shown}" if shown else ""), markup=False, soft_wrap=True
     )
