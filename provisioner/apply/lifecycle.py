@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from provisioner.apply.durations import format_timestamp, parse_duration
+from provisioner.apply.durations import format_timestamp, parse_duration, parse_timestamp
 from provisioner.apply.events import EventSink, ignore
 from provisioner.apply.executor import ApplyReport, Executor
 from provisioner.arm.reads import environment_tags
@@ -41,9 +41,13 @@ def iso(moment: datetime) -> str:
 def resolve_expiry(
     ttl: str | None, default_ttl: str | None, live_expiry: str | None, now: datetime
 ) -> str | None:
-    """``--ttl`` sets a new expiry; without it the live one is kept, else the blueprint default."""
+    """``--ttl`` moves the expiry to now + TTL, but never earlier than the live one (a re-run of
+    the same CI job must not shorten, nor churn, the environment's life; ``extend`` sets it
+    exactly); without it the live one is kept, else the blueprint default."""
     if ttl:
-        return iso(now + parse_ttl(ttl))
+        wanted = now + parse_ttl(ttl)
+        live = parse_timestamp(live_expiry)
+        return iso(max(wanted, live)) if live is not None else iso(wanted)
     if live_expiry:
         return live_expiry
     if default_ttl:

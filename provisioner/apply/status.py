@@ -13,7 +13,7 @@ from provisioner.arm.listing import ListedResource, list_environment
 from provisioner.arm.retry import retrying_call
 from provisioner.arm.target import Target
 from provisioner.compile.desired import MappingRow
-from provisioner.compile.tags import TAG_BLUEPRINT, TAG_CREATED, TAG_EXPIRES
+from provisioner.compile.tags import EXPIRES_WITH_GROUP, TAG_BLUEPRINT, TAG_CREATED, TAG_EXPIRES
 from provisioner.plan.live_table import mapping_from_live
 from provisioner.plan.mapping import mapping_as_dict
 
@@ -28,7 +28,9 @@ class EnvironmentStatus:
 
     def as_dict(self) -> dict[str, Any]:
         created = sorted(c for r in self.resources if (c := r.tags.get(TAG_CREATED)))
-        expires = sorted(e for r in self.resources if (e := r.tags.get(TAG_EXPIRES)))
+        expires = sorted(
+            e for r in self.resources if (e := r.tags.get(TAG_EXPIRES)) and e != EXPIRES_WITH_GROUP
+        )
         return {
             "env": self.env,
             "exists": bool(self.resources),

@@ -21,7 +21,7 @@ from provisioner.arm.retry import Call, direct
 from provisioner.compile.backends import BACKEND
 from provisioner.compile.desired import DesiredResource, DesiredState, Kind, Ownership
 from provisioner.compile.ids import resource_group_of
-from provisioner.compile.tags import TAG_CREATED, TAG_EXPIRES, tag
+from provisioner.compile.tags import EXPIRES_WITH_GROUP, TAG_CREATED, TAG_EXPIRES, tag
 
 if TYPE_CHECKING:
     from provisioner.arm.target import Target
@@ -108,7 +108,7 @@ def environment_tags(target: Target, env: str, call: Call) -> EnvironmentTags:
     on the strings are the latest/earliest.
     """
     found = list_environment(target, env, call)
-    expiries = [e for r in found if (e := tag(r.tags, TAG_EXPIRES))]
+    expiries = [e for r in found if (e := tag(r.tags, TAG_EXPIRES)) and e != EXPIRES_WITH_GROUP]
     created = [c for r in found if (c := tag(r.tags, TAG_CREATED))]
     return EnvironmentTags(
         exists=bool(found),

@@ -143,7 +143,8 @@ def _compile(bp: Blueprint, ctx: CompileContext) -> DesiredState:
         resource_group=rg_name,
         location=bp.location,
         vnet_id=vnet_id,
-        tags=tags.as_dict(),
+        tags=tags.as_dict(holder=bp.resource_group_id is not None),
+        holder_tags=tags.as_dict(holder=True),
         sdk_bodies=ctx.sdk_bodies,
     )
     build = _Build(bp, scope)

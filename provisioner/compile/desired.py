@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from provisioner.compile.tags import (
+    EXPIRES_WITH_GROUP,
     MANAGED_VALUE,
     TAG_BLUEPRINT,
     TAG_CREATED,
@@ -111,15 +112,27 @@ class MappingRow:
 
 @dataclass(frozen=True)
 class Tags:
+    """The tags the environment writes.
+
+    Ownership (env, managed) and the creation time go on every owned resource. The blueprint
+    digest and the expiry timestamp go on the environment's *holder*: its resource group when it
+    creates one (everything it owns lives and dies with the group), so a blueprint edit or a new
+    ``--ttl`` is one tag write, not one per resource; the others carry ``provisioner-expires:
+    with-group``. An environment in an existing group has no such holder, and every resource
+    carries the digest and the timestamp.
+    """
+
     env: str
     digest: str
     expires: str | None  # ISO 8601 UTC, or None when no TTL
     created: str | None = None  # ISO 8601 UTC of the environment's first ``up``; kept from live
 
-    def as_dict(self) -> dict[str, str]:
-        out = {TAG_ENV: self.env, TAG_BLUEPRINT: self.digest, TAG_MANAGED: MANAGED_VALUE}
+    def as_dict(self, *, holder: bool = True) -> dict[str, str]:
+        out = {TAG_ENV: self.env, TAG_MANAGED: MANAGED_VALUE}
+        if holder:
+            out[TAG_BLUEPRINT] = self.digest
         if self.expires:
-            out[TAG_EXPIRES] = self.expires
+            out[TAG_EXPIRES] = self.expires if holder else EXPIRES_WITH_GROUP
         if self.created:
             out[TAG_CREATED] = self.created
         return out

@@ -17,7 +17,7 @@ IP_VERSION = {"ipv4": "IPv4", "ipv6": "IPv6"}
 
 
 def resource_group_body(scope: Scope) -> res.ResourceGroup:
-    raw = {"location": scope.location, "tags": dict(scope.tags)}
+    raw = {"location": scope.location, "tags": dict(scope.holder_tags)}
     if not scope.sdk_bodies:
         return raw  # type: ignore[return-value]
     from azure.mgmt.resource.resources import models as res

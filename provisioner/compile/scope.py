@@ -14,7 +14,10 @@ class Scope:
     resource_group: str  # the environment's group (created, or the existing one)
     location: str
     vnet_id: str  # the environment's VNet (created, or the existing one)
+    #: Tags of every owned resource but the environment's holder (see ``desired.Tags``).
     tags: dict[str, str] = field(default_factory=dict)
+    #: Tags of the holder: the resource group the environment creates.
+    holder_tags: dict[str, str] = field(default_factory=dict)
     #: False: bodies stay wire JSON and the Azure SDK is never imported (``validate`` wants the
     #: names, the graph and the mapping, not the models; loading the SDK costs most of its time).
     sdk_bodies: bool = True

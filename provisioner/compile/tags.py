@@ -27,6 +27,12 @@ TAG_CREATED = "provisioner-created"
 #: ``up`` skips VMs already tagged with the desired digest, so a second ``up`` writes nothing.
 TAG_GUEST = "provisioner-guest"
 
+#: ``provisioner-expires`` on a resource whose expiry is its resource group's: the environment
+#: created that group and everything it owns lives and dies with it, so a new expiry is one tag
+#: write on the group. The resource still carries the tag, so a hand-removed one still keeps the
+#: environment alive (it is expired only when all of it is).
+EXPIRES_WITH_GROUP = "with-group"
+
 #: The value of ``provisioner-managed`` on everything the tool owns, exactly.
 MANAGED_VALUE = "true"
 

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from provisioner.arm.listing import ListedResource, list_managed, list_managed_graph
 from provisioner.arm.retry import Call, direct
-from provisioner.compile.tags import TAG_BLUEPRINT, TAG_CREATED, TAG_EXPIRES, owned_by, tag
+from provisioner.compile.tags import (
+    EXPIRES_WITH_GROUP,
+    TAG_BLUEPRINT,
+    TAG_CREATED,
+    TAG_EXPIRES,
+    owned_by,
+    tag,
+)
 from provisioner.envs.ttl import parse_timestamp
 
 if TYPE_CHECKING:
@@ -30,7 +37,8 @@ class Environment:
 
     ``expires`` is the *latest* expiry among its resources, and None if any of them has none (or
     an unreadable one): an environment is expired only when all of it is, so a half-finished
-    ``extend`` or a hand-edited tag keeps it alive rather than getting it deleted.
+    ``extend`` or a hand-edited tag keeps it alive rather than getting it deleted. Resources
+    tagged ``with-group`` expire with the environment's resource group.
     ``created`` is the earliest ``provisioner-created`` tag, None when no resource carries one.
     """
 
@@ -49,10 +57,19 @@ class Environment:
         return self.resource_groups + self.resources
 
 
-def _latest_expiry(items: Iterable[ListedResource]) -> datetime | None:
+def _latest_expiry(items: list[ListedResource]) -> datetime | None:
+    """The latest expiry of all ``items``; None when any has none, or an unreadable one.
+
+    An item tagged ``with-group`` expires with the environment's resource group(s); with no
+    group of its own to defer to, it keeps the environment alive like any unreadable tag.
+    """
+    groups = [i for i in items if i.is_resource_group]
     latest: datetime | None = None
     for item in items:
-        moment = parse_timestamp(tag(item.tags, TAG_EXPIRES))
+        value = tag(item.tags, TAG_EXPIRES)
+        if value == EXPIRES_WITH_GROUP and groups:
+            continue  # counted through the groups, which are items too
+        moment = parse_timestamp(value)
         if moment is None:
             return None
         latest = moment if latest is None or moment > latest else latest

@@ -1,6 +1,8 @@
 """``provision extend``: move an environment's expiry without touching anything else.
 
-The write is each resource type's own tags-only PATCH (``update_tags`` on network resources,
+Resources tagged ``provisioner-expires: with-group`` expire with their group and are not
+written: for an environment ``up`` created, that is one write, on its resource group. The write is
+each resource type's own tags-only PATCH (``update_tags`` on network resources,
 ``update`` on groups and VMs), carrying the resource's tags with ``provisioner-expires``
 replaced. It needs no knowledge of the resource's body, so it cannot undo a concurrent ``up``
 the way a re-PUT of a stale body could, and it is supported by Azure and the local cloud alike.
@@ -25,7 +27,7 @@ from provisioner.arm.retry import (
 )
 from provisioner.arm.target import Target
 from provisioner.arm.writes import patch_tags
-from provisioner.compile.tags import TAG_EXPIRES, owned_by
+from provisioner.compile.tags import EXPIRES_WITH_GROUP, TAG_EXPIRES, owned_by, tag
 from provisioner.envs.discovery import Environment, find_environment
 from provisioner.envs.ttl import expiry_from
 from provisioner.errors import UserInputError
@@ -74,7 +76,8 @@ def extend_environment(
     environment: Environment | None = None,
     policy: RetryPolicy = DEFAULT_POLICY,
 ) -> ExtendReport:
-    """Set ``provisioner-expires`` to ``now + ttl`` on every item ``env`` owns.
+    """Set ``provisioner-expires`` to ``now + ttl`` on every item ``env`` owns (but those that
+    expire with their group).
 
     Only items carrying both ownership tags are written. Raises :class:`UnknownEnvironment` when
     nothing in the target belongs to ``env`` (a typo must not pass silently in a pipeline).
@@ -86,9 +89,12 @@ def extend_environment(
         raise UnknownEnvironment(env, target.label)
     updated: list[str] = []
     failed: list[tuple[str, str]] = []
+    has_group = bool(environment.resource_groups)
     for item in environment.all_items():
         if not owned_by(item.tags, env):
             continue
+        if has_group and tag(item.tags, TAG_EXPIRES) == EXPIRES_WITH_GROUP:
+            continue  # expires with its group, which is written instead
         try:
             call_with_retry(
                 lambda item=item: write_tags(target, item, {**item.tags, TAG_EXPIRES: expires}),

@@ -33,6 +33,15 @@ def test_ttl_sets_expiry_and_rerun_keeps_it():
     assert resolve_expiry(None, None, None, NOW) is None
 
 
+def test_ttl_never_moves_the_expiry_earlier():
+    """A re-run of the same CI job (``up --ttl 4h``) neither shortens the environment's life
+    nor churns it (issue 12.3); an unreadable live expiry is replaced."""
+    later = "2025-01-02T00:00:00Z"
+    assert resolve_expiry("4h", None, later, NOW) == later
+    assert resolve_expiry("1d", None, later, NOW) == "2025-01-02T12:00:00Z"
+    assert resolve_expiry("4h", None, "next tuesday", NOW) == "2025-01-01T16:00:00Z"
+
+
 def test_placeholders_become_fresh_secrets_only_in_the_create_body():
     body = {
         "osProfile": {

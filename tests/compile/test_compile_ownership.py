@@ -16,17 +16,37 @@ EXISTING_VNET = (
 
 
 def test_every_owned_resource_carries_the_environment_tags():
+    """Ownership on everything; the digest and the expiry timestamp on the group the environment
+    creates, the rest expiring with it: a new blueprint or TTL is one tag write (issue 12)."""
     state = compile_text(TWO_FRONTENDS, env="ci-7")
-    expected = {
+    holder = {
         "provisioner-env": "ci-7",
         "provisioner-blueprint": "d1g3st",
         "provisioner-managed": "true",
         "provisioner-expires": "2030-01-01T00:00:00Z",
     }
+    member = {
+        "provisioner-env": "ci-7",
+        "provisioner-managed": "true",
+        "provisioner-expires": "with-group",
+    }
     for res in state.order():
         assert res.ownership is Ownership.OWNED
+        expected = holder if res.kind is Kind.RESOURCE_GROUP else member
         assert res.body.as_dict()["tags"] == expected, res.key
-    assert state.tags.as_dict() == expected
+    assert state.tags.as_dict() == holder
+
+
+def test_in_an_existing_group_every_resource_holds_the_digest_and_the_expiry():
+    text = TWO_FRONTENDS.replace(
+        "location: westeurope", f"location: westeurope\nresource_group_id: {EXISTING_RG}"
+    )
+    owned = [r for r in compile_text(text).order() if r.ownership is Ownership.OWNED]
+    assert owned
+    for res in owned:
+        tags = res.body.as_dict()["tags"]
+        assert tags["provisioner-blueprint"] == "d1g3st", res.key
+        assert tags["provisioner-expires"] == "2030-01-01T00:00:00Z", res.key
 
 
 def test_without_ttl_there_is_no_expiry_tag():

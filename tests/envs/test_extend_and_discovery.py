@@ -116,3 +116,23 @@ def test_cleanup_reads_each_environment_again_before_deleting_it(target, cloud, 
         if r.method == "GET" and r.path.lower().endswith("/resourcegroups")
     ]
     assert len(group_lists) == 2  # discovery, then the environment again before its teardown
+
+
+def test_extending_an_environment_up_created_is_one_write_on_its_group(target, cloud, provision):
+    """``up`` puts the expiry timestamp on the group it creates and ``with-group`` on the rest,
+    so ``extend`` writes one tag (issue 12.3), and cleanup still reads the new expiry."""
+    from pathlib import Path
+
+    blueprint = Path(__file__).parents[2] / "blueprints" / "rule-type-1.yaml"
+    assert provision("up", str(blueprint), "--env", "pr-5", "--ttl", "1h", "--yes").exit_code == 0
+    cloud.clear_request_log()
+
+    done = provision("extend", "--env", "pr-5", "--ttl", "6h", "--now", stamp(NOW))
+
+    assert done.exit_code == 0, done.stdout + done.stderr
+    writes = [r for r in cloud.request_log() if r.method != "GET"]
+    assert [(r.method, r.path.lower().endswith("/resourcegroups/rg-pr-5")) for r in writes] == [
+        ("PATCH", True)
+    ]
+    (env,) = discover_environments(target)
+    assert stamp(env.expires) == stamp(NOW + hours(6))

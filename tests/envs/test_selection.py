@@ -147,3 +147,24 @@ def test_environment_names_the_tool_could_never_write_are_never_selected(env):
     envs = group_environments([item("pip", env)])
     assert envs == []
     assert select(envs, Criteria(env_prefix=env[:1] or "x"), NOW) == []
+
+
+def test_resources_tagged_with_group_expire_with_their_group():
+    """What ``up`` writes when it creates the group: the timestamp on the group only."""
+    rg = item("rg-e", "e", stamp(-timedelta(hours=1)), group=True)
+    members = [item(n, "e", "with-group") for n in ("vnet", "lb", "nic")]
+    envs = group_environments([rg, *members])
+    assert envs[0].expires == NOW - timedelta(hours=1)
+    assert names(select(envs, Criteria(expired=True), NOW)) == ["e"]
+
+
+def test_a_hand_removed_expiry_still_keeps_an_environment_that_expires_with_its_group():
+    rg = item("rg-e", "e", stamp(-timedelta(hours=1)), group=True)
+    envs = group_environments([rg, item("lb", "e", "with-group"), item("pip", "e")])
+    assert names(select(envs, Criteria(expired=True), NOW)) == []
+
+
+def test_with_group_and_no_group_of_its_own_keeps_the_environment():
+    envs = group_environments([item("lb", "e", "with-group"), item("pip", "e", "with-group")])
+    assert envs[0].expires is None
+    assert names(select(envs, Criteria(expired=True), NOW)) == []
