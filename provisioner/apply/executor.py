@@ -42,6 +42,7 @@ from provisioner.compile.desired import (
 from provisioner.compile.ids import resource_group_of
 from provisioner.errors import ApplyFailed, SourceLocation
 from provisioner.plan.diff import body_of, plan_resource
+from provisioner.plan.merge import merge_unmanaged
 from provisioner.plan.model import Action, Change, Plan
 
 #: How many times one load balancer PUT is re-planned after a 412 before giving up.
@@ -219,10 +220,15 @@ class Executor:
         self.events(Event(resource.key, action, State.DONE, outcome.seconds))
 
     def _put_converging(self, resource: DesiredResource, change: Change) -> dict[str, Any]:
-        """PUT the resource; for If-Match kinds, re-read and re-plan on every 412."""
+        """PUT the resource (a tags PATCH when only tags change); for If-Match kinds, re-read
+        and re-plan on every 412."""
         live = self.live.get(resource.key)
         etag = change.etag
         for _ in range(MAX_ETAG_RETRIES):
+            if change.tags_only and not _adopted(resource):
+                return self._call(
+                    resource.key, "update", lambda lv=live: self._patch_tags(resource, lv)
+                )
             body = self._body_for(resource, change, live)
             guard = etag if (spec(resource.kind).if_match or _adopted(resource)) else None
             rg, name = resource.resource_group, resource.name
@@ -253,6 +259,13 @@ class Executor:
             self.locate(resource.source),
         )
 
+    def _patch_tags(self, resource: DesiredResource, live: dict[str, Any] | None) -> dict[str, Any]:
+        """Our tags over the live ones (tags others set are kept), sent alone: nothing the
+        blueprint does not say can be erased by it."""
+        tags = {**((live or {}).get("tags") or {}), **(body_of(resource).get("tags") or {})}
+        rg, name = resource.resource_group, resource.name
+        return writes.patch_tags(self.target, resource.kind, rg, name, tags)
+
     def _body_for(
         self, resource: DesiredResource, change: Change, live: dict[str, Any] | None
     ) -> dict[str, Any]:
@@ -261,9 +274,10 @@ class Executor:
         body = body_of(resource)
         if live is None or change.action is Action.CREATE:
             return fill_placeholders(body)
-        # Keep tags others added; send create-only fields as Azure already has them.
+        # Keep tags others added and what the blueprint does not manage; send create-only fields
+        # as Azure already has them.
         tags = {**(live.get("tags") or {}), **(body.get("tags") or {})}
-        body = {**body, "tags": tags}
+        body, _ = merge_unmanaged(resource.kind, {**body, "tags": tags}, live)
         create_only = spec(resource.kind).create_only
         if create_only:
             props = dict(body.get("properties") or {})

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from provisioner.compile.desired import Kind
+from provisioner.compile.names import IPCONFIG_V4, IPCONFIG_V6
 
 #: A live body (wire JSON, ``model.as_dict()``) → ids it refers to.
 References = Callable[[Mapping[str, Any]], list[str]]
@@ -53,6 +54,22 @@ class DeletePhase(StrEnum):
 
 
 @dataclass(frozen=True)
+class Unmanaged:
+    """What a PUT of this kind carries over from the live resource because the blueprint does
+    not manage it: a PUT replaces the whole body, so without this an update would detach an NSG,
+    a NAT gateway or a route table someone attached to our subnet, or drop inbound NAT rules from
+    our load balancer (azure-traffic.md §7). Copied only where the desired body says nothing."""
+
+    #: Dotted paths under ``properties``: ``inboundNatRules``, ``storageProfile.dataDisks``.
+    fields: tuple[str, ...] = ()
+    #: Per named child collection, the fields of each child (matched by name) to carry over.
+    child_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Per named child collection, the names that are ours: live children by other names were
+    #: added by someone else and are kept whole.
+    own_children: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class KindSpec:
     kind: Kind
     #: ARM resource type as Azure spells it, e.g. ``Microsoft.Network/loadBalancers``.
@@ -79,6 +96,8 @@ class KindSpec:
     #: Values Azure gives the body's ``properties`` when a field is absent: applied to desired and
     #: live alike before diffing, so "absent" equals "the default".
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    #: Live fields a PUT keeps because the blueprint does not manage them.
+    unmanaged: Unmanaged = field(default_factory=Unmanaged)
     #: Subscription-level (a resource group): its operations take no resource group argument.
     subscription_level: bool = False
 
@@ -184,6 +203,19 @@ SPECS: dict[Kind, KindSpec] = {
             tag_patch=TagPatch.NETWORK,
             uses=None,
             used_by=_vnet_used_by,
+            unmanaged=Unmanaged(
+                fields=("virtualNetworkPeerings", "dhcpOptions", "ddosProtectionPlan"),
+                child_fields={
+                    "subnets": (
+                        "networkSecurityGroup",
+                        "natGateway",
+                        "routeTable",
+                        "serviceEndpoints",
+                        "serviceEndpointPolicies",
+                        "delegations",
+                    )
+                },
+            ),
         ),
         KindSpec(
             kind=Kind.PUBLIC_IP,
@@ -213,6 +245,7 @@ SPECS: dict[Kind, KindSpec] = {
             tag_patch=TagPatch.NETWORK,
             uses=_lb_uses,
             used_by=_lb_used_by,
+            unmanaged=Unmanaged(fields=("inboundNatRules", "inboundNatPools", "outboundRules")),
         ),
         KindSpec(
             kind=Kind.NETWORK_INTERFACE,
@@ -228,6 +261,18 @@ SPECS: dict[Kind, KindSpec] = {
             uses=_nic_uses,
             used_by=_nic_used_by,
             defaults={"enableAcceleratedNetworking": False, "enableIPForwarding": False},
+            unmanaged=Unmanaged(
+                fields=("networkSecurityGroup",),
+                child_fields={
+                    "ipConfigurations": (
+                        "loadBalancerInboundNatRules",
+                        "applicationSecurityGroups",
+                        "applicationGatewayBackendAddressPools",
+                        "publicIPAddress",
+                    )
+                },
+                own_children={"ipConfigurations": frozenset({IPCONFIG_V4, IPCONFIG_V6})},
+            ),
         ),
         KindSpec(
             kind=Kind.VIRTUAL_MACHINE,
@@ -244,6 +289,7 @@ SPECS: dict[Kind, KindSpec] = {
             tag_patch=TagPatch.COMPUTE,
             uses=_vm_uses,
             used_by=None,
+            unmanaged=Unmanaged(fields=("storageProfile.dataDisks",)),
         ),
     )
 }

@@ -63,23 +63,24 @@ def delete(target: Target, kind: Kind, resource_group: str, name: str) -> bool:
 
 def patch_tags(
     target: Target, kind: Kind, resource_group: str, name: str, tags: dict[str, str]
-) -> None:
+) -> dict[str, Any]:
     """Replace one resource's tags with ``tags`` through its tags-only PATCH; nothing else is
-    sent, so it cannot undo a concurrent write of the body."""
+    sent, so it cannot undo a concurrent write of the body. Returns the live body after it."""
     s = spec(kind)
     ops = operations(target, kind)
     if s.tag_patch is TagPatch.GROUP:
         from azure.mgmt.resource.resources.models import ResourceGroupPatchable
 
-        ops.update(name, ResourceGroupPatchable(tags=tags))
+        result = ops.update(name, ResourceGroupPatchable(tags=tags))
     elif s.tag_patch is TagPatch.COMPUTE:
         from azure.mgmt.compute.models import VirtualMachineUpdate
 
-        ops.begin_update(resource_group, name, VirtualMachineUpdate(tags=tags)).result()
+        result = ops.begin_update(resource_group, name, VirtualMachineUpdate(tags=tags)).result()
     else:
         from azure.mgmt.network.models import TagsObject
 
-        ops.update_tags(resource_group, name, TagsObject(tags=tags))
+        result = ops.update_tags(resource_group, name, TagsObject(tags=tags))
+    return result.as_dict() if result is not None else {}
 
 
 def leave_pools(target: Target, member_id: str, pool_ids: Collection[str]) -> dict[str, Any] | None:

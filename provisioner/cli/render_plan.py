@@ -34,16 +34,21 @@ def render_plan(plan: Plan, console: Console) -> None:
         if change.action is Action.NOOP:
             continue
         sign, style = _SIGN[change.action]
-        console.print(f"[{style}]{sign} {change.action}[/{style}] {escape(change.key)}")
+        what = "update tags" if change.tags_only else str(change.action)
+        console.print(f"[{style}]{sign} {what}[/{style}] {escape(change.key)}")
         for fc in change.field_changes:
             console.print(
                 f"    {escape(fc.path)}: {escape(_value(fc.before))} → {escape(_value(fc.after))}"
             )
+        if change.action is Action.UPDATE and change.kept:
+            console.print(f"    [dim]kept (not managed): {escape(', '.join(change.kept))}[/dim]")
     s = plan.summary()
     if plan.has_changes:
+        tags_only = sum(1 for c in plan.changes if c.tags_only)
+        tags = f" ({tags_only} tags only)" if tags_only else ""
         console.print(
-            f"plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete, "
-            f"{s['noop']} unchanged"
+            f"plan: {s['create']} to create, {s['update']} to update{tags}, "
+            f"{s['delete']} to delete, {s['noop']} unchanged"
         )
     else:
         console.print(f"no changes: {s['noop']} resource(s) match the blueprint")

@@ -13,6 +13,7 @@ from typing import Any
 
 from provisioner.compile.backends import BACKEND
 from provisioner.compile.desired import DesiredResource, DesiredState, Kind, Ownership
+from provisioner.plan.merge import merge_unmanaged
 from provisioner.plan.model import Action, Change, FieldChange, Plan
 from provisioner.plan.normalize import (
     IGNORED_KEYS,
@@ -178,12 +179,14 @@ def plan_resource(resource: DesiredResource, live: dict[str, Any] | None) -> Cha
             return Change(Action.NOOP, **common)  # nothing to adopt: the reader reports it
         return Change(Action.CREATE, **common)
     etag = live.get("etag")
+    kept: tuple[str, ...] = ()
     if resource.ownership is Ownership.ADOPTED:
         changes = diff_adopted_pools(list(resource.body or []), live)
     else:
-        changes = diff_bodies(resource.kind, body_of(resource), live)
+        desired, kept = merge_unmanaged(resource.kind, body_of(resource), live)
+        changes = diff_bodies(resource.kind, desired, live)
     action = Action.UPDATE if changes else Action.NOOP
-    return Change(action, field_changes=tuple(changes), etag=etag, **common)
+    return Change(action, field_changes=tuple(changes), etag=etag, kept=kept, **common)
 
 
 def build_plan(

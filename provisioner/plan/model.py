@@ -36,6 +36,17 @@ class Change:
     #: The ETag the plan read; the executor sends it as If-Match on load balancer updates.
     etag: str | None = None
     ownership: Ownership = Ownership.OWNED
+    #: Live fields the blueprint does not manage that the update carries over (never erases).
+    kept: tuple[str, ...] = ()
+
+    @property
+    def tags_only(self) -> bool:
+        """An update of tags alone: a tags PATCH, never a PUT of the body."""
+        return (
+            self.action is Action.UPDATE
+            and bool(self.field_changes)
+            and all(fc.path.startswith("tags.") for fc in self.field_changes)
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -44,10 +55,12 @@ class Change:
             "kind": str(self.kind),
             "name": self.name,
             "id": self.id,
+            "tags_only": self.tags_only,
             "field_changes": [
                 {"path": fc.path, "before": fc.before, "after": fc.after}
                 for fc in self.field_changes
             ],
+            "kept": list(self.kept) if self.action is Action.UPDATE else [],
         }
 
 

@@ -1,0 +1,133 @@
+"""A second `up` touches only what changed and never erases what others attached (issue 12).
+
+Everything here goes through the real CLI and the real SDK against the local cloud; "others"
+attach with the SDK, as another team or Azure Policy would.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from azure.mgmt.network import models as nm
+
+from tests.e2e.conftest import ROOT, writes
+
+BLUEPRINT = ROOT / "blueprints" / "rule-type-1.yaml"
+ENV = "upd"
+RG = f"rg-{ENV}"
+
+
+def _with_extra_probe(tmp_path: Path) -> Path:
+    """The same blueprint with one more health probe on its load balancer."""
+    text = BLUEPRINT.read_text()
+    assert "probes:" in text
+    edited = text.replace("probes:", "probes:\n      extra: {protocol: tcp, port: 8081}", 1)
+    out = tmp_path / "rule-type-1.yaml"
+    out.write_text(edited)
+    return out
+
+
+def _open(cloud):
+    from provisioner.arm.target import open_target
+
+    return open_target("local", local_cloud=cloud)
+
+
+def _attach_foreign_things(target) -> dict[str, str]:
+    """An NSG and a route table on our subnet, an NSG on our NIC, an inbound NAT rule on our
+    load balancer: what a second `up` must keep."""
+    loc = "westeurope"
+    sub = target.subscription_id
+    base = f"/subscriptions/{sub}/resourceGroups/{RG}/providers/Microsoft.Network"
+    net = target.network
+    nsg = net.network_security_groups.begin_create_or_update(
+        RG, "their-nsg", nm.NetworkSecurityGroup(location=loc)
+    ).result()
+    routes = net.route_tables.begin_create_or_update(
+        RG, "their-routes", nm.RouteTable(location=loc)
+    ).result()
+    vnet = net.virtual_networks.get(RG, f"vnet-{ENV}")
+    vnet.subnets[0].network_security_group = nm.NetworkSecurityGroup(id=nsg.id)
+    vnet.subnets[0].route_table = nm.RouteTable(id=routes.id)
+    net.virtual_networks.begin_create_or_update(RG, vnet.name, vnet).result()
+    nic = net.network_interfaces.get(RG, f"nic-{ENV}-vm1")
+    nic.network_security_group = nm.NetworkSecurityGroup(id=nsg.id)
+    net.network_interfaces.begin_create_or_update(RG, nic.name, nic).result()
+    lb = net.load_balancers.get(RG, f"lb-{ENV}-lb")
+    lb.inbound_nat_rules = [
+        nm.InboundNatRule(
+            name="their-ssh",
+            frontend_ip_configuration=nm.SubResource(id=lb.frontend_ip_configurations[0].id),
+            protocol="Tcp",
+            frontend_port=50022,
+            backend_port=22,
+        )
+    ]
+    net.load_balancers.begin_create_or_update(RG, lb.name, lb).result()
+    return {"nsg": nsg.id.lower(), "routes": routes.id.lower(), "base": base}
+
+
+def _assert_still_attached(target, ids: dict[str, str]) -> None:
+    net = target.network
+    subnet = net.virtual_networks.get(RG, f"vnet-{ENV}").subnets[0]
+    assert subnet.network_security_group.id.lower() == ids["nsg"]
+    assert subnet.route_table.id.lower() == ids["routes"]
+    nic = net.network_interfaces.get(RG, f"nic-{ENV}-vm1")
+    assert nic.network_security_group.id.lower() == ids["nsg"]
+    lb = net.load_balancers.get(RG, f"lb-{ENV}-lb")
+    assert [r.name for r in lb.inbound_nat_rules] == ["their-ssh"]
+
+
+def test_a_second_up_with_the_same_ttl_puts_nothing(cloud, cli):
+    assert cli("up", str(BLUEPRINT), "--env", ENV, "--ttl", "4h", "--yes").exit_code == 0
+    cloud.clear_request_log()
+    again = cli("up", str(BLUEPRINT), "--env", ENV, "--ttl", "4h", "--yes")
+    assert again.exit_code == 0, again.stdout + again.stderr
+    methods = [w.method.upper() for w in writes(cloud)]
+    assert "PUT" not in methods
+    assert methods.count("PATCH") <= 1  # the group's expiry, if a second went by
+
+
+def test_adding_a_probe_writes_that_load_balancer_and_keeps_what_others_attached(
+    cloud, cli, tmp_path
+):
+    assert cli("up", str(BLUEPRINT), "--env", ENV, "--yes").exit_code == 0
+    target = _open(cloud)
+    try:
+        ids = _attach_foreign_things(target)
+        cloud.clear_request_log()
+
+        plan = cli("plan", str(_with_extra_probe(tmp_path)), "--env", ENV, "-o", "json")
+        up = cli("up", str(_with_extra_probe(tmp_path)), "--env", ENV, "--yes")
+
+        assert up.exit_code == 0, up.stdout + up.stderr
+        puts = [w.path.lower() for w in writes(cloud) if w.method.upper() == "PUT"]
+        assert puts == [f"{ids['base']}/loadbalancers/lb-{ENV}-lb".lower()]
+        patches = [w.path.lower() for w in writes(cloud) if w.method.upper() == "PATCH"]
+        assert all(p.endswith(f"/resourcegroups/{RG}") for p in patches)  # the digest, a tag
+        _assert_still_attached(target, ids)
+        changes = {c["key"]: c for c in plan.json()["changes"]}
+        lb = changes[f"load_balancer/lb-{ENV}-lb"]
+        assert lb["tags_only"] is False and "inboundNatRules" in lb["kept"]
+        assert changes[f"resource_group/{RG}"]["tags_only"] is True
+    finally:
+        target.close()
+
+
+def test_tag_changes_are_patches_and_keep_tags_others_set(cloud, cli):
+    assert cli("up", str(BLUEPRINT), "--env", ENV, "--ttl", "1h", "--yes").exit_code == 0
+    target = _open(cloud)
+    try:
+        group = target.resources.resource_groups.get(RG)
+        from azure.mgmt.resource.resources.models import ResourceGroupPatchable
+
+        target.resources.resource_groups.update(
+            RG, ResourceGroupPatchable(tags={**group.tags, "cost-centre": "42"})
+        )
+        cloud.clear_request_log()
+        assert cli("up", str(BLUEPRINT), "--env", ENV, "--ttl", "9h", "--yes").exit_code == 0
+        assert [w.method.upper() for w in writes(cloud)] == ["PATCH"]
+        tags = target.resources.resource_groups.get(RG).tags
+        assert tags["cost-centre"] == "42"
+    finally:
+        target.close()
