@@ -16,6 +16,7 @@ from provisioner.localcloud.control import SettingsCache
 from provisioner.localcloud.errors import ArmError
 from provisioner.localcloud.ids import Route, parse_path
 from provisioner.localcloud.requestlog import RequestLog, RequestRecord
+from provisioner.localcloud.resources import handler_for
 from provisioner.localcloud.store import Store
 from provisioner.localcloud.wire import Request, Response, json_response
 
@@ -55,11 +56,17 @@ def _resource_routes(call: Call) -> Handler | None:
         }.get(method)
     if route.kind == "child_list" and method == "GET":
         return reads.list_children
+    if route.kind == "child" and child in _read_only_children(route.type):
+        return reads.get_child if method == "GET" else None
     if route.kind == "child":
         return {"GET": reads.get_child, "PUT": writes.put_child, "DELETE": writes.delete_child}.get(
             method
         )
     return None
+
+
+def _read_only_children(arm_type: str) -> set[str]:
+    return {c.lower() for c in handler_for(arm_type).read_only_children}
 
 
 def _route_handler(call: Call) -> Handler | None:

@@ -52,17 +52,28 @@ def rendered(row: Row, now: float) -> str:
     """A stored document as a reader sees it now (provisioning state while an LRO runs)."""
     if row.pending_until <= now:
         return row.doc
-    doc = json.loads(row.doc)
-    props = doc.get("properties")
-    if isinstance(props, dict) and props.get("provisioningState") == "Succeeded":
-        props["provisioningState"] = row.pending_state or "Updating"
-    return json.dumps(doc)
+    return json.dumps(rendered_doc(row, now))
 
 
 def rendered_doc(row: Row, now: float) -> dict[str, Any]:
     doc = json.loads(row.doc)
     if row.pending_until > now:
-        props = doc.get("properties")
-        if isinstance(props, dict) and props.get("provisioningState") == "Succeeded":
-            props["provisioningState"] = row.pending_state or "Updating"
+        show_pending(doc, row.pending_state or "Updating")
     return doc
+
+
+def show_pending(doc: dict[str, Any], state: str) -> None:
+    """While a write runs, the resource and its inline children (an NSG's rules, a VNet's
+    subnets) report ``state`` instead of Succeeded, as Azure's recordings show."""
+    props = doc.get("properties")
+    if not isinstance(props, dict):
+        return
+    if props.get("provisioningState") == "Succeeded":
+        props["provisioningState"] = state
+    for value in props.values():
+        if not isinstance(value, list):
+            continue
+        for item in value:
+            child = item.get("properties") if isinstance(item, dict) else None
+            if isinstance(child, dict) and child.get("provisioningState") == "Succeeded":
+                child["provisioningState"] = state

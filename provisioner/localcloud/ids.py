@@ -19,6 +19,8 @@ KNOWN_TYPES: dict[str, str] = {
         "Microsoft.Network/loadBalancers",
         "Microsoft.Network/networkInterfaces",
         "Microsoft.Network/networkSecurityGroups",
+        "Microsoft.Network/natGateways",
+        "Microsoft.Network/publicIPPrefixes",
         "Microsoft.Compute/virtualMachines",
         "Microsoft.Compute/availabilitySets",
         "Microsoft.Compute/disks",
@@ -41,6 +43,10 @@ INLINE_CHILDREN: dict[str, dict[str, str]] = {
         )
     },
     "microsoft.network/networkinterfaces": {"ipconfigurations": "ipConfigurations"},
+    "microsoft.network/networksecuritygroups": {
+        "securityrules": "securityRules",
+        "defaultsecurityrules": "defaultSecurityRules",
+    },
 }
 
 RESOURCE_GROUP_TYPE = "Microsoft.Resources/resourceGroups"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from provisioner.localcloud import lro, rulecheck
-from provisioner.localcloud.context import Call
+from provisioner.localcloud.context import Call, show_pending
 from provisioner.localcloud.errors import (
     ArmError,
     group_not_found,
@@ -152,7 +152,7 @@ def put_document(
         body = make_body(old)
         if not isinstance(body, dict):
             raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.")
-        w = WriteCtx(tx, route.sub, call.now, exclude=k)
+        w = WriteCtx(tx, route.sub, call.now, exclude=k, api_version=call.req.api_version)
         doc = handler.normalise(body, rid, old, w)
         handler.backrefs(doc, w)
         rulecheck.run(handler.rules_check, doc, w)
@@ -171,7 +171,7 @@ def put_document(
             commit(w, handler, doc, old, route, pending_until, state)
         shown = json.loads(json.dumps(doc))
         if pending_until:
-            shown["properties"]["provisioningState"] = state
+            show_pending(shown, state)
         headers = lro.lro_headers(call, op, doc["location"], False)
     return shown, old is None, json_response(201 if old is None else 200, shown, headers)
 

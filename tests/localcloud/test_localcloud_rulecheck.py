@@ -15,7 +15,9 @@ from provisioner.localcloud.rules.catalog import NIC_IN_USE, SUBNET_IN_USE
 
 CHECKED_TYPES = {
     "Microsoft.Network/loadBalancers": rules.check_load_balancer_put,
+    "Microsoft.Network/natGateways": rules.check_nat_gateway_put,
     "Microsoft.Network/networkInterfaces": rules.check_network_interface_put,
+    "Microsoft.Network/networkSecurityGroups": rules.check_network_security_group_put,
     "Microsoft.Network/publicIPAddresses": rules.check_public_ip_put,
     "Microsoft.Network/virtualNetworks": rules.check_virtual_network_put,
     "Microsoft.Compute/virtualMachines": rules.check_virtual_machine_put,
@@ -28,7 +30,7 @@ def test_each_handler_names_its_rule_check_as_the_function_itself(arm_type):
 
 
 def test_a_type_without_rules_is_stored_unchecked():
-    assert handler_for("Microsoft.Network/networkSecurityGroups").rules_check is None
+    assert handler_for("Microsoft.Compute/availabilitySets").rules_check is None
 
 
 def test_a_rules_package_that_does_not_import_is_an_error_not_a_log_line(monkeypatch):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from provisioner.localcloud.resources.base import Handler
 from provisioner.localcloud.resources.generic import Generic
 from provisioner.localcloud.resources.load_balancers import LoadBalancers
+from provisioner.localcloud.resources.nat_gateways import NatGateways, PublicIPPrefixes
 from provisioner.localcloud.resources.network_interfaces import NetworkInterfaces
+from provisioner.localcloud.resources.network_security_groups import NetworkSecurityGroups
 from provisioner.localcloud.resources.public_ips import PublicIPs
 from provisioner.localcloud.resources.virtual_machines import VirtualMachines
 from provisioner.localcloud.resources.virtual_networks import VirtualNetworks
@@ -14,7 +16,10 @@ _HANDLERS: dict[str, Handler] = {
     h.type.lower(): h
     for h in (
         LoadBalancers(),
+        NatGateways(),
         NetworkInterfaces(),
+        NetworkSecurityGroups(),
+        PublicIPPrefixes(),
         PublicIPs(),
         VirtualMachines(),
         VirtualNetworks(),

@@ -61,6 +61,7 @@ class WriteCtx:
     sub: str
     now: float
     exclude: str = ""  # key of the resource being written: its stored version is stale
+    api_version: str = ""  # of the request: some defaults depend on it (subnets' outbound)
     _docs: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     def doc(self, k: str) -> dict[str, Any] | None:
@@ -105,6 +106,20 @@ def same_id(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and key(a) == key(b)
 
 
+def only_id(props: dict[str, Any], field: str) -> None:
+    """Keep a reference field as Azure echoes it (``{"id": ...}``), or drop it when empty."""
+    target = ref_id(props.get(field))
+    if target:
+        props[field] = {"id": target}
+    else:
+        props.pop(field, None)
+
+
+def api_at_least(api_version: str, date: str) -> bool:
+    """Whether ``api_version`` (``2025-07-01``, ``2025-07-01-preview``) is ``date`` or later."""
+    return api_version[:10] >= date
+
+
 class Handler:
     """Behaviour of one resource type; subclasses override what differs."""
 
@@ -114,6 +129,8 @@ class Handler:
     rules_check: RuleCheck | None = None
     #: inline child collections, lower-cased → canonical
     children: dict[str, str] = {}
+    #: child collections the service fills in: readable, never written (defaultSecurityRules)
+    read_only_children: frozenset[str] = frozenset()
     #: state shown while a create / update is still running
     creating_state: str = "Updating"
 

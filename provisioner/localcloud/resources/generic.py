@@ -1,6 +1,7 @@
 """Any other ``Microsoft.*`` resource type: stored and echoed with ARM's envelope, no behaviour.
 
-Lets a client create side resources the scenarios do not model (NSGs, availability sets)."""
+Lets a client create side resources the scenarios do not model (availability sets, route
+tables)."""
 
 from __future__ import annotations
 

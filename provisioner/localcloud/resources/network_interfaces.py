@@ -15,6 +15,7 @@ from provisioner.localcloud.resources.base import (
     Handler,
     WriteCtx,
     inline_children,
+    only_id,
     parent_key,
     ref_id,
     ref_ids,
@@ -75,6 +76,7 @@ class NetworkInterfaces(Handler):
         for c in confs:
             c["properties"].setdefault("primary", False)
         p["ipConfigurations"] = confs
+        only_id(p, "networkSecurityGroup")
         doc["properties"] = p
         for c in confs:
             cp = c["properties"]

@@ -16,6 +16,7 @@ from provisioner.localcloud.resources.base import (
     same_id,
     top_level_shell,
 )
+from provisioner.localcloud.resources.nat_gateways import nat_gateway_using
 from provisioner.localcloud.rules import check_public_ip_put
 
 TYPE = "Microsoft.Network/publicIPAddresses"
@@ -89,6 +90,10 @@ class PublicIPs(Handler):
                         owner = owner or conf["id"]
         if owner:
             p["ipConfiguration"] = {"id": owner}
+        p.pop("natGateway", None)
+        nat = nat_gateway_using(doc["id"], w)
+        if nat:
+            p["natGateway"] = {"id": nat}
         if p.get("publicIPAllocationMethod") == "Dynamic":
             if owner and not p.get("ipAddress"):
                 p["ipAddress"] = self._allocate(w, p["publicIPAddressVersion"], key(doc["id"]))

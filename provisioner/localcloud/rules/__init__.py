@@ -16,7 +16,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from . import deletes, load_balancer, network_interface, public_ip, virtual_machine, virtual_network
+from . import (
+    deletes,
+    load_balancer,
+    nat_gateway,
+    network_interface,
+    network_security_group,
+    public_ip,
+    virtual_machine,
+    virtual_network,
+)
 from .catalog import ALL_CODES, ErrorCode
 from .violation import RuleViolation
 
@@ -42,13 +51,26 @@ RuleCheck = Callable[[dict, Lookup], None]
 
 def check_load_balancer_put(doc: dict, lookup: Lookup) -> None:
     """Refuse a load balancer PUT Azure would refuse (schema, references, SKU, U1–U3, HA ports,
-    limits, and the backend checks of NICs already in its pools)."""
+    limits, outbound rules, and the backend checks of NICs already in its pools)."""
     load_balancer.check(doc, lookup)
 
 
+def check_network_security_group_put(doc: dict, lookup: Lookup) -> None:
+    """Refuse an NSG PUT Azure would refuse (each rule's protocol, access, direction, priority,
+    ports and addresses; one priority per direction)."""
+    network_security_group.check(doc, lookup)
+
+
+def check_nat_gateway_put(doc: dict, lookup: Lookup) -> None:
+    """Refuse a NAT gateway PUT Azure would refuse (Standard public IPs and prefixes that exist,
+    are free and fit its zone; idle timeout; 16 addresses)."""
+    nat_gateway.check(doc, lookup)
+
+
 def check_network_interface_put(doc: dict, lookup: Lookup) -> None:
-    """Refuse a NIC PUT Azure would refuse (references, private addresses and subnet room, public
-    IPs, U4/U5, floating IP on secondary ipconfigs, HA ports exclusivity, 300 rules per NIC)."""
+    """Refuse a NIC PUT Azure would refuse (references and its NSG, private addresses and subnet
+    room, public IPs, U4/U5, floating IP on secondary ipconfigs, HA ports exclusivity, 300 rules
+    per NIC, outbound rule ports and secondary members)."""
     network_interface.check(doc, lookup)
 
 
@@ -58,7 +80,8 @@ def check_public_ip_put(doc: dict, lookup: Lookup) -> None:
 
 
 def check_virtual_network_put(doc: dict, lookup: Lookup) -> None:
-    """Refuse a VNet PUT Azure would refuse (subnet ranges, overlaps, dropping used subnets)."""
+    """Refuse a VNet PUT Azure would refuse (subnet ranges, overlaps, each subnet's NSG and NAT
+    gateway, dropping used subnets)."""
     virtual_network.check(doc, lookup)
 
 
@@ -68,7 +91,8 @@ def check_virtual_machine_put(doc: dict, lookup: Lookup) -> None:
 
 
 def check_delete(doc: dict, lookup: Lookup) -> None:
-    """Refuse a DELETE of a public IP, VNet, subnet, NIC or LB that is still in use."""
+    """Refuse a DELETE of a public IP, VNet, subnet, NIC, LB, NSG, NAT gateway or public IP
+    prefix that is still in use."""
     deletes.check(doc, lookup)
 
 
@@ -80,7 +104,9 @@ __all__ = [
     "RuleViolation",
     "check_delete",
     "check_load_balancer_put",
+    "check_nat_gateway_put",
     "check_network_interface_put",
+    "check_network_security_group_put",
     "check_public_ip_put",
     "check_virtual_machine_put",
     "check_virtual_network_put",

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from . import catalog
 from .ids import key, parent
-from .model import IPConfig, LoadBalancer, Rule
+from .model import IPConfig, LoadBalancer, OutboundRule, Rule
+from .outbound import check_secondary_members
 
 NIC_RULE_LIMIT = 300
 
@@ -43,7 +44,11 @@ class LoadBalancerIndex:
             for pool in {key(p) for p in rule.pools}:
                 self.by_pool.setdefault(pool, []).append(rule)
         self.nat_by_id = {key(r.id): r for r in lb.nat_rules}
-        self.outbound_pools = {key(pool) for _, _, pool in lb.outbound if pool}
+        self.outbound_by_pool: dict[str, OutboundRule] = {}
+        for out in lb.outbound:
+            if out.pool:
+                self.outbound_by_pool.setdefault(key(out.pool), out)
+        self.outbound_pools = set(self.outbound_by_pool)
 
 
 def flows_for(
@@ -79,7 +84,7 @@ def outbound_count(ipconfig: IPConfig, index_of: Callable[[str], LoadBalancerInd
     for pool in ipconfig.pools:
         index = index_of(parent(pool))
         if index is not None and key(pool) in index.outbound_pools:
-            count += sum(1 for _, _, p in index.lb.outbound if key(p) == key(pool))
+            count += sum(1 for o in index.lb.outbound if key(o.pool) == key(pool))
     return count
 
 
@@ -144,3 +149,17 @@ def check_nic(
         total += len(flows) + outbound_count(ipconfig, index_of)
         check_nic_rule_count(ipconfig, total)
         check_ipconfig_flows(ipconfig, flows)
+        check_secondary_members(ipconfig, _outbound_rules_reaching(ipconfig, index_of))
+
+
+def _outbound_rules_reaching(
+    ipconfig: IPConfig, index_of: Callable[[str], LoadBalancerIndex | None]
+) -> dict[str, OutboundRule]:
+    """Pool key → the outbound rule that SNATs it, for the pools ``ipconfig`` joins."""
+    found: dict[str, OutboundRule] = {}
+    for pool in ipconfig.pools:
+        index = index_of(parent(pool))
+        out = index.outbound_by_pool.get(key(pool)) if index is not None else None
+        if out is not None:
+            found[key(pool)] = out
+    return found

@@ -22,9 +22,9 @@ class ErrorCode:
     source: str
     status: int = 400
 
-    def violation(self, **fields: object) -> RuleViolation:
-        """Build the exception with the template filled in and ``details: []``."""
-        return RuleViolation(self.status, self.code, self.template.format(**fields), [])
+    def violation(self, details: list[dict] | None = None, **fields: object) -> RuleViolation:
+        """Build the exception with the template filled in (``details`` default ``[]``)."""
+        return RuleViolation(self.status, self.code, self.template.format(**fields), details)
 
 
 _REF = (
@@ -38,7 +38,9 @@ INVALID_RESOURCE_REFERENCE = ErrorCode(
     True,
     "Azure/bicep-types-az#1403, pulumi-azure-native#3601 (code and message); also raised, with "
     "the NIC ipconfig as referrer, when a load balancer PUT drops a pool or inbound NAT rule a "
-    "NIC still references (that use inferred: Azure validates every reference on a write)",
+    "NIC still references (that use inferred: Azure validates every reference on a write). A "
+    "missing NSG or NAT gateway comes with a NotFound detail, as in "
+    "hashicorp/terraform-provider-azurerm#14344 (subnet PUT naming a missing NSG)",
 )
 INVALID_REQUEST_FORMAT = ErrorCode(
     "InvalidRequestFormat",
@@ -337,6 +339,199 @@ GROUP_DELETION_BLOCKED = ErrorCode(
     "MicrosoftDocs/azure-docs#52282 (NIC and VNet left, details per resource), "
     "Azure/bicep-registry-modules#1607, azure-dev#2497 (409)",
     status=409,
+)
+
+# --- network security groups ------------------------------------------------------------------
+
+NSG_PRIORITY = ErrorCode(
+    "SecurityRuleInvalidPriority",
+    "Security rule has invalid Priority. Value provided: {value} Allowed range 100-4096.",
+    True,
+    "pulumi/pulumi-azure-native#2221 and Azure/azure-rest-api-specs#22874 (verbatim; a missing "
+    "priority is reported as 0)",
+)
+NSG_CONFLICT = ErrorCode(
+    "SecurityRuleConflict",
+    "Security rule {first} conflicts with rule {second}. Rules cannot have the same Priority and "
+    "Direction.",
+    True,
+    "Azure/aks-engine#2106, egen/bucc#183, grycap/im#359 (verbatim; the rule already there is "
+    "named first)",
+)
+NSG_PORT_RANGE = ErrorCode(
+    "SecurityRuleInvalidPortRange",
+    "Security rule has invalid Port range. Value provided: {value}. Value should be an integer OR "
+    "integer range with '-' delimiter. Valid range 0-65535.",
+    True,
+    "Azure/azure-cli#23499, hashicorp/terraform-provider-azurerm#1530, ernestio/ernest#475 "
+    "(verbatim)",
+)
+NSG_ADDRESS_PREFIX = ErrorCode(
+    "SecurityRuleInvalidAddressPrefix",
+    "Security rule has invalid Address prefix. Value provided: {value}.",
+    True,
+    "public lab write-ups quoting 'Value provided: 20.20.20.20/16' (host bits set) and an unknown "
+    "tag 'AzureBastionSubnet'; hashicorp/terraform-provider-azurerm#16761 (code)",
+)
+NSG_UNSUPPORTED_VALUE = ErrorCode(
+    "SecurityRuleParameterContainsUnsupportedValue",
+    "Security rule parameter {parameter} for rule with Id {rule} cannot specify existing "
+    "VIRTUALNETWORK, INTERNET, AZURELOADBALANCER, '*' or system tags. Unsupported value used: "
+    "{value}.",
+    True,
+    "hashicorp/terraform-provider-azurerm#5617 (verbatim, for a tag and for '*' in a prefix list)",
+)
+NSG_PROTOCOL = ErrorCode(
+    "SecurityRuleInvalidProtocol",
+    "Security rule has invalid Protocol. Value provided: {value} Allowed values: "
+    "Icmp,Tcp,Udp,Esp,Ah,*.",
+    True,
+    "Azure/azure-cli#25181 (verbatim)",
+)
+NSG_PARAMETERS_MISSING = ErrorCode(
+    "SecurityRuleParametersMissing",
+    "Required security rule parameters are missing for security rule with Id: {rule}. Security "
+    "rule must specify {what}.",
+    True,
+    "Azure/sap-hana#135, #260 (verbatim for the source address; the destination and port "
+    "variants are inferred)",
+)
+NSG_ACCESS = ErrorCode(
+    "LocalCloudSecurityRuleInvalidAccess",
+    "Security rule {rule} has invalid Access. Value provided: {value} Allowed values: Allow,Deny.",
+    False,
+    "invented; values from the SecurityRuleAccess enum of the REST spec",
+)
+NSG_DIRECTION = ErrorCode(
+    "LocalCloudSecurityRuleInvalidDirection",
+    "Security rule {rule} has invalid Direction. Value provided: {value} Allowed values: "
+    "Inbound,Outbound.",
+    False,
+    "invented; values from the SecurityRuleDirection enum of the REST spec",
+)
+NSG_IN_USE = ErrorCode(
+    "InUseNetworkSecurityGroupCannotBeDeleted",
+    "Network security group {nsg} cannot be deleted because it is in use by the following "
+    "resources: {users}.",
+    True,
+    "hashicorp/terraform-provider-azurerm issue logs and pulumi-azure-native#3051 (verbatim, one "
+    "user each; several users are listed comma-separated, inferred)",
+)
+NSG_ON_GATEWAY_SUBNET = ErrorCode(
+    "NetworkSecurityGroupCannotBeAttachedToGatewaySubnet",
+    "The operation failed because the network security group {nsg} can not be associated to the "
+    "GatewaySubnet. Please remove the network security group associated to the GatewaySubnet. No "
+    "changes have occurred on the gateway at this time. See here for additional details: "
+    "https://aka.ms/GatewaySubnet.",
+    True,
+    "Azure-Terraform/terraform-azurerm-virtual-network#18 (verbatim, subnet PUT)",
+)
+
+# --- NAT gateways and public IP prefixes --------------------------------------------------------
+
+NAT_IN_USE = ErrorCode(
+    "InUseNatGatewayCannotBeDeleted",
+    "Nat gateway {nat} cannot be deleted because it is in use by the following resources: {users}.",
+    True,
+    "distilled azure error table and public teardown scripts (code); message inferred from the "
+    "NSG wording",
+)
+NAT_TWO_VNETS = ErrorCode(
+    "NatGatewayCannotBeUsedBySubnetsBelongingToDifferentVirtualNetworks",
+    "NAT Gateway cannot be configured on multiple virtual networks. NAT Gateway {nat} is "
+    "currently used on virtual network {used} and cannot be added to virtual network{other}.",
+    True,
+    "microsoft/azure_arc#3288 (verbatim, including the missing space before the second id)",
+)
+NAT_BASIC_PIP = ErrorCode(
+    "LocalCloudNatGatewayCannotUseBasicSkuPublicIPAddress",
+    "NAT gateway {nat} cannot use public IP address {pip} of sku {sku}; a NAT gateway needs "
+    "Standard public IP addresses and prefixes.",
+    False,
+    "invented; rule from nat-overview ('Basic resources ... aren't compatible with NAT') and "
+    "Azure/bicep#5914 (a Basic public IP fails the NAT gateway deployment; code not shown)",
+)
+NAT_IDLE_TIMEOUT = ErrorCode(
+    "LocalCloudNatGatewayInvalidIdleTimeout",
+    "Idle timeout {value} of NAT gateway {nat} is not valid: it must be between 4 and 120 minutes.",
+    False,
+    "invented; range from nat-gateway-resource (TCP idle timeout 4-120 minutes)",
+)
+NAT_ZONES = ErrorCode(
+    "LocalCloudNatGatewayZoneNotValid",
+    "NAT gateway {nat} of sku {sku} {reason}.",
+    False,
+    "invented; rules from nat-availability-zones (a Standard NAT gateway is zonal or has no zone; "
+    "a zonal one takes public IPs of its zone or zone-redundant ones)",
+)
+NAT_ADDRESS_LIMIT = ErrorCode(
+    "LocalCloudNatGatewayPublicIPAddressLimitReached",
+    "NAT gateway {nat} cannot have more than {limit} public IP addresses (public IPs and the "
+    "addresses of its prefixes); it has {count}.",
+    False,
+    "invented; limit from nat-sku (16 IPv4 addresses)",
+)
+PREFIX_IN_USE = ErrorCode(
+    "LocalCloudPublicIPPrefixInUse",
+    "Public IP prefix {prefix} cannot be deleted since it is still used by resource {owner}.",
+    False,
+    "invented; Azure's code for deleting a prefix a NAT gateway uses was not found",
+)
+
+# --- load balancer outbound rules ----------------------------------------------------------------
+
+OUTBOUND_SNAT_NOT_DISABLED = ErrorCode(
+    "LoadBalancingRuleMustDisableSNATSinceSameFrontendIPConfigurationIsReferencedByOutboundRule",
+    "Load Balancing Rules {rule} must have disableOutboundSNAT set to true when same "
+    "FrontendIPConfiguration {frontend} is referenced by Outbound Rules {outbound}.",
+    True,
+    "ansible-collections/azure#743 (verbatim up to the outbound rule ids)",
+)
+OUTBOUND_SAME_FRONTEND = ErrorCode(
+    "MoreThanOneOutboundRuleUsingSameFrontendIPConfigurationAndProtocolIsNotSupported",
+    "Is is not supported to have more than a single outbound rule using frontendIPConfiguration "
+    "{frontend} with same or overlapping protocol. This frontendIPConfiguration is used by the "
+    "following outbound rules: {rules}",
+    True,
+    "Azure/AzLoadBalancerMigration#10 (verbatim, typo included)",
+)
+OUTBOUND_PORTS_NOT_MULTIPLE_OF_8 = ErrorCode(
+    "SpecifiedAllocatedOutboundPortsForOutboundRuleIsNotAMultipleOfEight",
+    "Specified Allocated Outbound Ports {ports} for Outbound Rule {rule} is not a multiple of 8.",
+    True,
+    "MicrosoftDocs/azure-docs#124508 (code, load-balancer-common-deployment-errors); message "
+    "inferred from the sibling codes",
+)
+OUTBOUND_PORTS_OVER_RULE_LIMIT = ErrorCode(
+    "SpecifiedAllocatedOutboundPortsForOutboundRuleExceedsTotalNumberOfAllowedPortsPerRule",
+    "Specified Allocated Outbound Ports {ports} for Outbound Rule {rule} exceeds total number of "
+    "allowed ports per rule {limit}.",
+    True,
+    "MicrosoftDocs/azure-docs#124508 (code); message inferred; limit 64,000 from the outbound "
+    "rules documentation",
+)
+OUTBOUND_PORTS_OVER_AVAILABLE = ErrorCode(
+    "SpecifiedAllocatedOutboundPortsForOutboundRuleExceedsTotalNumberOfAvailablePorts",
+    "Specified Allocated Outbound Ports {ports} for Outbound Rule {rule} exceeds total number of "
+    "available ports {available}. Reduce allocated ports or increase number of IP addresses for "
+    "outbound rule.",
+    True,
+    "a public gist of an OpenShift-on-Azure failure (verbatim); MicrosoftDocs/azure-docs#36809 "
+    "(raised on a NIC PUT joining the pool)",
+)
+OUTBOUND_SECONDARY_IPCONFIG = ErrorCode(
+    "OutboundRuleCannotBeUsedWithBackendAddressPoolThatIsReferencedBySecondaryIpConfigs",
+    "Outbound rule {rule} cannot be used with backend address pool {pool} that is referenced by "
+    "secondary IP configuration {ipconfig}.",
+    True,
+    "hashicorp/terraform-provider-azurerm#9084 (code, NIC PUT); message inferred",
+)
+OUTBOUND_RULE_INVALID = ErrorCode(
+    "LocalCloudOutboundRuleNotValid",
+    "Outbound rule {rule} is not valid: {reason}.",
+    False,
+    "invented; rules from the outbound rules documentation (Standard public load balancers, at "
+    "least one public frontend and a backend pool)",
 )
 
 ALL_CODES: tuple[ErrorCode, ...] = tuple(

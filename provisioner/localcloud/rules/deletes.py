@@ -1,10 +1,21 @@
-"""In-use checks before a DELETE: Azure refuses to delete what something still references."""
+"""In-use checks before a DELETE: Azure refuses to delete what something still references
+(public IPs, subnets, NICs, load balancers, NSGs, NAT gateways and public IP prefixes)."""
 
 from __future__ import annotations
 
-from . import catalog
-from .ids import key, parent, under
-from .model import LB_TYPE, NIC_TYPE, PIP_TYPE, SUBNET_TYPE, VNET_TYPE, parse_ipconfigs
+from . import catalog, nat_gateway
+from .ids import items, key, parent, props, ref, refs, under
+from .model import (
+    LB_TYPE,
+    NAT_TYPE,
+    NIC_TYPE,
+    NSG_TYPE,
+    PIP_TYPE,
+    PREFIX_TYPE,
+    SUBNET_TYPE,
+    VNET_TYPE,
+    parse_ipconfigs,
+)
 from .usage import build_usage
 from .virtual_machine import owning_vm
 
@@ -31,3 +42,30 @@ def check(doc: dict, lookup) -> None:
             for ic in parse_ipconfigs(nic):
                 if any(key(parent(r)) == key(resource_id) for r in (*ic.pools, *ic.nat_rules)):
                     raise catalog.LB_IN_USE.violation(lb=resource_id, ipconfig=ic.id)
+    elif arm_type == NSG_TYPE.lower():
+        users = nsg_users(resource_id, lookup)
+        if users:
+            raise catalog.NSG_IN_USE.violation(nsg=resource_id, users=", ".join(users))
+    elif arm_type == NAT_TYPE.lower():
+        users = nat_gateway.users(resource_id, lookup)
+        if users:
+            raise catalog.NAT_IN_USE.violation(nat=resource_id, users=", ".join(users))
+    elif arm_type == PREFIX_TYPE.lower():
+        for nat in lookup.of_type(NAT_TYPE) or ():
+            p = props(nat)
+            used = refs(p.get("publicIpPrefixes")) + refs(p.get("publicIpPrefixesV6"))
+            if any(key(u) == key(resource_id) for u in used):
+                raise catalog.PREFIX_IN_USE.violation(prefix=resource_id, owner=nat.get("id"))
+
+
+def nsg_users(nsg_id: str, lookup) -> list[str]:
+    """The subnets and NICs that name this NSG (what keeps it from being deleted)."""
+    out = []
+    for vnet in lookup.of_type(VNET_TYPE) or ():
+        for subnet in items(props(vnet).get("subnets")):
+            if key(ref(props(subnet).get("networkSecurityGroup"))) == key(nsg_id):
+                out.append(str(subnet.get("id") or ""))
+    for nic in lookup.of_type(NIC_TYPE) or ():
+        if key(ref(props(nic).get("networkSecurityGroup"))) == key(nsg_id):
+            out.append(str(nic.get("id") or ""))
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 
-from . import catalog
+from . import catalog, outbound
 from .addressing import check_private_addresses
 from .backend import LoadBalancerIndex, check_nic
 from .ids import key, others, parent, under
@@ -36,6 +36,7 @@ def check(doc: dict, lookup) -> None:
     check_frontends(lb, lookup)
     check_ha_ports_placement(lb)
     check_rule_uniqueness(lb)
+    outbound.check(lb)
     check_backends(lb, lookup)
 
 
@@ -122,10 +123,10 @@ def check_references(lb: LoadBalancer, lookup) -> None:
         for target, known in wanted:
             if target and key(target) not in known:
                 raise catalog.INVALID_RESOURCE_REFERENCE.violation(missing=target, referrer=rule.id)
-    for rule_id, rule_frontends, pool in lb.outbound:
-        for target, known in [(f, frontends) for f in rule_frontends] + [(pool, pools)]:
+    for out in lb.outbound:
+        for target, known in [(f, frontends) for f in out.frontends] + [(out.pool, pools)]:
             if target and key(target) not in known:
-                raise catalog.INVALID_RESOURCE_REFERENCE.violation(missing=target, referrer=rule_id)
+                raise catalog.INVALID_RESOURCE_REFERENCE.violation(missing=target, referrer=out.id)
     for pool_id, frontend in lb.nat_pools:
         if frontend and key(frontend) not in frontends:
             raise catalog.INVALID_RESOURCE_REFERENCE.violation(missing=frontend, referrer=pool_id)

@@ -17,6 +17,9 @@ PIP_TYPE = "Microsoft.Network/publicIPAddresses"
 VNET_TYPE = "Microsoft.Network/virtualNetworks"
 SUBNET_TYPE = "Microsoft.Network/virtualNetworks/subnets"
 VM_TYPE = "Microsoft.Compute/virtualMachines"
+NSG_TYPE = "Microsoft.Network/networkSecurityGroups"
+NAT_TYPE = "Microsoft.Network/natGateways"
+PREFIX_TYPE = "Microsoft.Network/publicIPPrefixes"
 
 PROTOCOLS = ("Tcp", "Udp", "All")
 
@@ -62,6 +65,7 @@ class Rule:
     floating: bool
     idle_timeout: object
     port_range: tuple[int, int] | None = None
+    disable_snat: bool = False
 
     @property
     def ha_ports(self) -> bool:
@@ -82,6 +86,18 @@ class Pool:
     members: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class OutboundRule:
+    """An outbound rule: the frontends whose addresses SNAT the pool, and the ports each member
+    gets (``allocated_ports`` 0 lets Azure size them)."""
+
+    id: str
+    frontends: tuple[str, ...]
+    pool: str | None
+    protocol: object
+    allocated_ports: object
+
+
 @dataclass
 class LoadBalancer:
     """A load balancer document parsed into frontends, pools, probes and rules."""
@@ -93,7 +109,7 @@ class LoadBalancer:
     probes: list[str] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     nat_rules: list[Rule] = field(default_factory=list)
-    outbound: list[tuple[str, tuple[str, ...], str | None]] = field(default_factory=list)
+    outbound: list[OutboundRule] = field(default_factory=list)
     nat_pools: list[tuple[str, str | None]] = field(default_factory=list)
 
     @property
@@ -126,6 +142,7 @@ def _rule(entry: dict, nat: bool) -> Rule:
         floating=p.get("enableFloatingIP") is True,
         idle_timeout=p.get("idleTimeoutInMinutes"),
         port_range=(start, end) if nat and start is not None and end is not None else None,
+        disable_snat=p.get("disableOutboundSnat") is True,
     )
 
 
@@ -167,10 +184,12 @@ def parse_load_balancer(doc: dict) -> LoadBalancer:
     for entry in items(p.get("outboundRules")):
         op = props(entry)
         lb.outbound.append(
-            (
-                str(entry.get("id") or entry.get("name") or ""),
-                tuple(refs(op.get("frontendIPConfigurations"))),
-                ref(op.get("backendAddressPool")),
+            OutboundRule(
+                id=str(entry.get("id") or entry.get("name") or ""),
+                frontends=tuple(refs(op.get("frontendIPConfigurations"))),
+                pool=ref(op.get("backendAddressPool")),
+                protocol=op.get("protocol"),
+                allocated_ports=op.get("allocatedOutboundPorts"),
             )
         )
     for entry in items(p.get("inboundNatPools")):

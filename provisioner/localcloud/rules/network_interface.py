@@ -6,11 +6,12 @@ that involve a backend IP configuration (azure-reference §1.1).
 
 from __future__ import annotations
 
-from . import catalog
+from . import catalog, outbound
 from .addressing import check_private_addresses
 from .backend import LoadBalancerIndex, check_nic
-from .ids import key, parent
-from .model import IPConfig, parse_ipconfigs, parse_load_balancer
+from .ids import key, parent, props, ref
+from .model import NSG_TYPE, IPConfig, parse_ipconfigs, parse_load_balancer
+from .references import resolve
 from .usage import lazy_usage
 
 
@@ -26,10 +27,24 @@ def check(doc: dict, lookup) -> None:
             cache[k] = LoadBalancerIndex(parse_load_balancer(stored)) if stored else None
         return cache[k]
 
+    nsg = ref(props(doc).get("networkSecurityGroup"))
+    if nsg:
+        resolve(nsg, NSG_TYPE, str(doc.get("id") or ""), doc.get("location"), lookup)
     for ipconfig in ipconfigs:
         _check_references(ipconfig, lookup, index_of)
     _check_addresses(doc, ipconfigs, lookup)
     check_nic(ipconfigs, index_of)
+    _check_outbound_capacity(str(doc.get("id") or ""), ipconfigs, index_of)
+
+
+def _check_outbound_capacity(nic_id: str, ipconfigs: list[IPConfig], index_of) -> None:
+    """Joining a pool an outbound rule SNATs shrinks every member's share of its ports."""
+    lbs = {key(parent(pool)): parent(pool) for ic in ipconfigs for pool in ic.pools}
+    for lb_id in lbs.values():
+        index = index_of(lb_id)
+        if index is not None and index.lb.outbound:
+            members = outbound.members_after_join(index.lb, nic_id, ipconfigs)
+            outbound.check_capacity(index.lb, members)
 
 
 def _check_references(ipconfig: IPConfig, lookup, index_of) -> None:

@@ -1,7 +1,8 @@
 """Who uses what: public IPs, private addresses and subnets, indexed from the store.
 
-Built once per check by one pass over the stored load balancers and NICs (the resource being
-written excluded), so each lookup afterwards is a dict hit rather than another scan.
+Built once per check by one pass over the stored load balancers, NICs and NAT gateways (the
+resource being written excluded), so each lookup afterwards is a dict hit rather than another
+scan.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
-from .ids import key, others
-from .model import LB_TYPE, NIC_TYPE, parse_ipconfigs, parse_load_balancer
+from .ids import key, others, props, refs
+from .model import LB_TYPE, NAT_TYPE, NIC_TYPE, parse_ipconfigs, parse_load_balancer
 
 
 @dataclass
@@ -42,7 +43,7 @@ def canonical_ip(ip: str) -> str:
 
 
 def build_usage(lookup, exclude_id: str | None) -> Usage:
-    """Index every stored LB frontend and NIC ipconfig except those of ``exclude_id``."""
+    """Index every stored LB frontend, NIC ipconfig and NAT gateway except ``exclude_id``."""
     usage = Usage()
     for lb_doc in others(_docs(lookup, LB_TYPE), exclude_id):
         for fe in parse_load_balancer(lb_doc).frontends:
@@ -50,6 +51,10 @@ def build_usage(lookup, exclude_id: str | None) -> Usage:
     for nic_doc in others(_docs(lookup, NIC_TYPE), exclude_id):
         for ic in parse_ipconfigs(nic_doc):
             usage.add(ic.id, ic.public_ip, ic.subnet, ic.private_ip)
+    for nat_doc in others(_docs(lookup, NAT_TYPE), exclude_id):
+        p = props(nat_doc)
+        for pip in refs(p.get("publicIpAddresses")) + refs(p.get("publicIpAddressesV6")):
+            usage.add(str(nat_doc.get("id") or ""), pip, None, None)
     return usage
 
 

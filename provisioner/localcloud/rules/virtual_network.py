@@ -1,11 +1,15 @@
-"""Checks on a virtual network PUT: subnets inside the address space, no overlaps, and no
-subnet dropped while IP configurations still live in it."""
+"""Checks on a virtual network PUT: subnets inside the address space, no overlaps, what each
+subnet attaches (an NSG, a NAT gateway) exists where it should, and no subnet dropped while IP
+configurations still live in it. A subnet child PUT arrives as the whole VNet with that subnet
+merged in, so it gets the same answers."""
 
 from __future__ import annotations
 
-from . import catalog
+from . import catalog, nat_gateway
 from .addressing import parse_prefix, subnet_prefixes
-from .ids import items, key, props, under
+from .ids import items, key, props, ref, under
+from .model import NAT_TYPE, NSG_TYPE
+from .references import resolve
 from .usage import build_usage
 
 
@@ -37,7 +41,26 @@ def check(doc: dict, lookup) -> None:
     for (ver_a, _, end_a, _), (ver_b, start_b, _, name_b) in zip(placed, placed[1:], strict=False):
         if ver_a == ver_b and start_b <= end_a:
             raise catalog.SUBNETS_OVERLAP.violation(subnet=name_b, vnet=vnet_name)
+    for subnet in items(p.get("subnets")):
+        _check_attachments(doc, subnet, lookup)
     _check_dropped_subnets(doc, lookup)
+
+
+def _check_attachments(doc: dict, subnet: dict, lookup) -> None:
+    """The subnet's NSG and NAT gateway exist in the VNet's region; a NAT gateway serves one
+    VNet; the GatewaySubnet takes no NSG."""
+    vnet_id = str(doc.get("id") or "")
+    subnet_id = str(subnet.get("id") or f"{vnet_id}/subnets/{subnet.get('name')}")
+    sp = props(subnet)
+    nsg = ref(sp.get("networkSecurityGroup"))
+    if nsg:
+        resolve(nsg, NSG_TYPE, subnet_id, doc.get("location"), lookup)
+        if str(subnet.get("name") or "").lower() == "gatewaysubnet":
+            raise catalog.NSG_ON_GATEWAY_SUBNET.violation(nsg=nsg.rstrip("/").rsplit("/", 1)[-1])
+    nat = ref(sp.get("natGateway"))
+    if nat:
+        resolve(nat, NAT_TYPE, subnet_id, doc.get("location"), lookup)
+        nat_gateway.check_single_network(nat, vnet_id, lookup)
 
 
 def _check_dropped_subnets(doc: dict, lookup) -> None:
