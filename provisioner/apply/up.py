@@ -10,7 +10,7 @@ before anything is written (raise to stop), ``progress`` wraps the apply with an
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
@@ -52,9 +52,11 @@ class Preview:
         return self.plan.has_changes or bool(self.pending_guest)
 
 
-def preview_up(target: Target, loaded: Loaded, env: str) -> Preview:
+def preview_up(
+    target: Target, loaded: Loaded, env: str, *, extra_tags: Mapping[str, str] | None = None
+) -> Preview:
     """Reads only: the plan of ``up`` for ``env``, guest step included."""
-    desired = desired_state(target, loaded, env)
+    desired = desired_state(target, loaded, env, extra_tags=extra_tags)
     return Preview(plan_environment(target, desired), plan_guest(target, desired))
 
 
@@ -92,6 +94,7 @@ def bring_up(
     env: str,
     *,
     ttl: str | None = None,
+    extra_tags: Mapping[str, str] | None = None,
     max_parallel: int = 8,
     confirm: Callable[[Plan], None] = lambda plan: None,
     progress: Callable[[], AbstractContextManager[EventSink]] = lambda: nullcontext(ignore),
@@ -105,7 +108,7 @@ def bring_up(
     is raised.
     """
     started = time.monotonic()
-    desired = desired_state(target, loaded, env, ttl=ttl)
+    desired = desired_state(target, loaded, env, ttl=ttl, extra_tags=extra_tags)
     report = UpReport(plan_environment(target, desired))
     planned = time.monotonic()
     if report.plan.has_changes:

@@ -19,10 +19,12 @@ from provisioner.cli.plumbing import (
     OutputOpt,
     StateOpt,
     SubscriptionOpt,
+    TagOpt,
     add_command,
     check_duration,
     cli_target,
     confirm,
+    parse_tags,
     start,
 )
 from provisioner.errors import ProvisionerError
@@ -37,6 +39,7 @@ def up(
     blueprint: Path = typer.Argument(..., help="Blueprint YAML file"),
     env: str | None = EnvOpt,
     ttl: str | None = typer.Option(None, "--ttl", help="Expire after 30m, 4h, 2d… (tag only)"),
+    tag: list[str] = TagOpt,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation"),
     output: OutputFormat = OutputOpt,
     max_parallel: int = typer.Option(8, "--max-parallel", min=1, max=64),
@@ -54,6 +57,7 @@ def up(
     try:
         if ttl:
             check_duration(ttl, "--ttl")
+        extra_tags = parse_tags(tag)
         target = cli_target(cloud, subscription, state, output)
     except ProvisionerError as exc:
         fail(exc, output)
@@ -72,6 +76,7 @@ def up(
             loaded,
             env,
             ttl=ttl,
+            extra_tags=extra_tags,
             max_parallel=max_parallel,
             confirm=review,
             progress=lambda: Progress(err_console),

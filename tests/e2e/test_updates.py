@@ -131,3 +131,35 @@ def test_tag_changes_are_patches_and_keep_tags_others_set(cloud, cli):
         assert tags["cost-centre"] == "42"
     finally:
         target.close()
+
+
+def test_user_tags_go_on_every_resource_and_the_tools_own_win(cloud, cli, tmp_path):
+    """Blueprint ``tags:`` and ``--tag`` on everything ``up`` creates (issue 12.5)."""
+    text = BLUEPRINT.read_text().replace(
+        "location: westeurope", "location: westeurope\ntags: {cost-centre: '42', team: lb}", 1
+    )
+    assert "cost-centre" in text
+    tagged = tmp_path / "tagged.yaml"
+    tagged.write_text(text)
+    up = cli("up", str(tagged), "--env", ENV, "--tag", "team=payments", "--tag", "ci=1", "--yes")
+    assert up.exit_code == 0, up.stdout + up.stderr
+    target = _open(cloud)
+    try:
+        items = [*target.resources.resources.list_by_resource_group(RG)]
+        items.append(target.resources.resource_groups.get(RG))
+        assert len(items) > 5
+        for item in items:
+            tags = item.tags or {}
+            assert tags["cost-centre"] == "42" and tags["team"] == "payments", item.id
+            assert tags["ci"] == "1" and tags["provisioner-env"] == ENV, item.id
+    finally:
+        target.close()
+
+
+def test_a_bad_tag_option_exits_2_before_any_call(cloud, cli):
+    cloud.clear_request_log()
+    bad = cli("up", str(BLUEPRINT), "--env", ENV, "--tag", "provisioner-env=other", "--yes")
+    assert bad.exit_code == 2
+    assert "provisioner-" in bad.stderr
+    assert cli("up", str(BLUEPRINT), "--env", ENV, "--tag", "no-equals-sign").exit_code == 2
+    assert writes(cloud) == []
