@@ -76,7 +76,10 @@ class ApplyFailed(ProvisionerError):
         message: str,
         resource: str,
         location: SourceLocation | None = None,
+        hint: str | None = None,
     ) -> None:
         self.code, self.message, self.resource, self.location = code, message, resource, location
+        #: What the user can change, when the tool knows (a policy refusal, say).
+        self.hint = hint
         where = f" ({location})" if location else ""
         super().__init__(f"{resource}: {code}: {message}{where}")

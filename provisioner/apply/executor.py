@@ -22,6 +22,8 @@ from provisioner.apply.events import Event, EventSink, State, ignore
 from provisioner.apply.secrets import fill_placeholders
 from provisioner.arm import writes
 from provisioner.arm.kinds import DeletePhase, deletion_order, spec
+from provisioner.arm.policy import CODE as POLICY_CODE
+from provisioner.arm.policy import policy_refusal
 from provisioner.arm.reads import get_body, read_resource
 from provisioner.arm.retry import (
     DEFAULT_POLICY,
@@ -400,6 +402,11 @@ class Executor:
     def _failure(self, key: str, exc: BaseException, source: BlueprintPath) -> BaseException:
         if isinstance(exc, ApplyFailed | KeyboardInterrupt | SystemExit):
             return exc
+        refusal = policy_refusal(exc)
+        if refusal is not None:
+            return ApplyFailed(
+                POLICY_CODE, refusal.describe(), key, self.locate(source), hint=refusal.hint
+            )
         return ApplyFailed(error_code(exc), describe(exc), key, self.locate(source))
 
 

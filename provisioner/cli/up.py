@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
+from rich.markup import escape
 
 from provisioner.cli.common import OutputFormat, emit_json, err_console, fail, out_console
 from provisioner.cli.plumbing import (
@@ -148,14 +149,17 @@ def _apply_failed(exc: ApplyFailed, doc: dict[str, Any], output: OutputFormat) -
             "message": exc.message,
             "resource": exc.resource,
             "location": where,
+            "hint": exc.hint,
         }
         emit_json(doc)
     else:
         err_console.print(
-            f"[red]error:[/red] {exc.resource}: [bold]{exc.code}[/bold]: {exc.message}"
+            f"[red]error:[/red] {exc.resource}: [bold]{exc.code}[/bold]: {escape(exc.message)}"
         )
         if where:
             err_console.print(f"    blueprint: {where}")
+        if exc.hint:
+            err_console.print(f"    hint: {escape(exc.hint)}")
     raise SystemExit(exc.exit_code)
 
 

@@ -163,3 +163,32 @@ def test_a_bad_tag_option_exits_2_before_any_call(cloud, cli):
     assert "provisioner-" in bad.stderr
     assert cli("up", str(BLUEPRINT), "--env", ENV, "--tag", "no-equals-sign").exit_code == 2
     assert writes(cloud) == []
+
+
+def test_a_policy_refusal_names_the_policy_and_the_resource_and_is_not_retried(cloud, cli):
+    """403 RequestDisallowedByPolicy: one attempt, exit 1, the assignment and definition named,
+    and a hint (issue 12.6)."""
+    from provisioner.localcloud.control import FaultRule
+
+    cloud.add_fault(
+        FaultRule(
+            "policy",
+            method="PUT",
+            resource_type="Microsoft.Network/virtualNetworks",
+            code="deny-subnet-without-nsg",
+            message="Subnets should be associated with a Network Security Group",
+        )
+    )
+    run = cli("up", str(BLUEPRINT), "--env", ENV, "--yes", "-o", "json")
+    assert run.exit_code == 1, run.stdout + run.stderr
+    error = run.json()["error"]
+    assert error["code"] == "RequestDisallowedByPolicy"
+    assert "deny-subnet-without-nsg" in error["message"]
+    assert "Subnets should be associated with a Network Security Group" in error["message"]
+    assert f"vnet-{ENV}" in error["message"] and error["hint"]
+    vnet_puts = [w for w in writes(cloud) if "/virtualnetworks/" in w.path.lower()]
+    assert len(vnet_puts) == 1  # refused once, never retried
+
+    text = cli("up", str(BLUEPRINT), "--env", ENV, "--yes")
+    assert text.exit_code == 1
+    assert "deny-subnet-without-nsg" in text.stderr and "hint:" in text.stderr
