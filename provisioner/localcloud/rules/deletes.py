@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import catalog
+from . import catalog, disk
 from .ids import key, parent, under
 from .model import LB_TYPE, NIC_TYPE, PIP_TYPE, SUBNET_TYPE, VNET_TYPE, parse_ipconfigs
 from .usage import build_usage
@@ -26,6 +26,8 @@ def check(doc: dict, lookup) -> None:
         vm = owning_vm(doc, lookup)
         if vm:
             raise catalog.NIC_IN_USE.violation(nic=resource_id, vm=vm)
+    elif arm_type == disk.DISK_TYPE.lower():
+        disk.check_delete(doc, lookup)
     elif arm_type == LB_TYPE.lower():
         for nic in lookup.of_type(NIC_TYPE) or ():
             for ic in parse_ipconfigs(nic):
