@@ -42,7 +42,7 @@ from provisioner.arm.target import Target
 from provisioner.compile.backends import BACKEND
 from provisioner.compile.desired import Kind
 from provisioner.envs.discovery import Environment
-from provisioner.envs.ownership import DeletionPlan, Left, foreign_in
+from provisioner.envs.ownership import DeletionPlan, Left, attached_reason, foreign_in
 
 #: Codes Azure gives while something that uses a resource is still being deleted.
 IN_USE_CODES = frozenset(
@@ -136,7 +136,7 @@ def execute_deletion(
     for item in plan.left:
         run.report.left.append(item)
         events(Event(_key_of(env, item.id), "delete", State.SKIPPED, message=item.reason))
-    fallen_back = _delete_whole_groups(run, plan.whole_groups)
+    fallen_back = _delete_whole_groups(run, plan.whole_groups, plan.own_disks)
     _delete_one_by_one(run, [*plan.one_by_one, *fallen_back], {a.lower() for a in adopted_nics})
     run.report.seconds = time.monotonic() - started
     return run.report
@@ -147,16 +147,20 @@ def _key_of(env: Environment, resource_id: str) -> str:
     return found.key if found is not None else resource_id.split("/providers/")[-1]
 
 
-def _delete_whole_groups(run: _Run, names: Collection[str]) -> list[ListedResource]:
+def _delete_whole_groups(
+    run: _Run, names: Collection[str], own_disks: Collection[str]
+) -> list[ListedResource]:
     """Delete each group whole; a group that now holds something foreign is kept and its own
-    resources are returned, to go one by one."""
+    resources are returned, to go one by one, except a VM a foreign disk is now attached to
+    (deleting it could take the disk with it): that VM stays, reported."""
     env = run.env
     owned_ids = {r.id.lower() for r in env.resources}
     fallen_back: list[ListedResource] = []
     for group in env.resource_groups:
         if group.name not in names:
             continue
-        foreign = foreign_in(list_group(run.target, group.name, run.call), env.name, owned_ids)
+        contents = list_group(run.target, group.name, run.call)
+        foreign = foreign_in(contents, env.name, owned_ids, own_disks)
         if foreign:
             run.report.left.append(
                 Left(
@@ -165,8 +169,13 @@ def _delete_whole_groups(run: _Run, names: Collection[str]) -> list[ListedResour
                     f"e.g. {foreign[0].id}",
                 )
             )
+            held = {f.managed_by.lower(): f.id for f in foreign if f.managed_by}
             members = [r for r in env.resources if r.resource_group.lower() == group.name.lower()]
-            fallen_back += [r for r in members if r.kind is not None]
+            for r in members:
+                if r.id.lower() in held:
+                    run.report.left.append(Left(r.id, attached_reason(held[r.id.lower()])))
+                elif r.kind is not None:
+                    fallen_back.append(r)
             continue
         if _delete(run, group):
             run.report.resource_groups_deleted.append(group.name)
