@@ -30,6 +30,7 @@ from provisioner.arm.listing import ListedResource, list_group
 from provisioner.arm.reads import get_body
 from provisioner.arm.retry import (
     DEFAULT_POLICY,
+    TRANSIENT_CODES,
     Call,
     RetryPolicy,
     call_with_retry,
@@ -196,7 +197,13 @@ def _delete_one_by_one(run: _Run, resources: list[ListedResource], adopted: set[
 
 
 def _delete(run: _Run, res: ListedResource) -> bool:
-    """Delete one resource (or group), retrying ordering conflicts; a failure is a leftover."""
+    """Delete one resource (or group), retrying ordering conflicts; a failure is a leftover.
+
+    The report is exact whatever the attempts met: a delete is recorded once, as deleted when
+    the resource is gone at the end, even if the attempt that removed it lost its answer
+    (a dropped connection, a failed status poll) and later attempts failed; as left, with the
+    last error, only when the resource is still there.
+    """
     kind = res.kind
     assert kind is not None, "the deletion plan holds only kinds we delete"
     run.events(Event(res.key, "delete", State.RUNNING))
@@ -213,16 +220,36 @@ def _delete(run: _Run, res: ListedResource) -> bool:
             lambda: writes.delete(run.target, kind, res.resource_group, res.name),
             sleep=run.target.sleep,
             policy=policy,
-            retry_also=in_use,
+            retry_also=lambda exc: in_use(exc) or failed_transiently(exc),
         )
     except Exception as exc:  # noqa: BLE001 - every failure becomes a leftover
-        run.report.left.append(Left(res.id, f"{error_code(exc)}: {describe(exc)}"))
-        elapsed = time.monotonic() - started
-        run.events(Event(res.key, "delete", State.FAILED, elapsed, error_code(exc)))
-        return False
+        if not _gone(run, res):
+            run.report.left.append(Left(res.id, f"{error_code(exc)}: {describe(exc)}"))
+            elapsed = time.monotonic() - started
+            run.events(Event(res.key, "delete", State.FAILED, elapsed, error_code(exc)))
+            return False
     run.report.deleted.append(res.id)
     run.events(Event(res.key, "delete", State.DONE, time.monotonic() - started))
     return True
+
+
+def failed_transiently(exc: BaseException) -> bool:
+    """A delete whose operation ended Failed with a code Azure uses for "try again"
+    (``InternalServerError`` …). ARM answers a failed resource group deletion's ``Location``
+    poll with the failure's own status, which may be a 4xx that the general policy never
+    retries; a delete is idempotent, so here it is tried again."""
+    if not isinstance(exc, HttpResponseError):
+        return False
+    return bool({c.lower() for c in error_codes(exc)} & TRANSIENT_CODES)
+
+
+def _gone(run: _Run, res: ListedResource) -> bool:
+    """Whether the resource no longer exists (one read, retried as every read is)."""
+    assert res.kind is not None
+    try:
+        return get_body(run.target, res.kind, res.resource_group, res.name, run.call) is None
+    except Exception:  # noqa: BLE001 - cannot tell: the delete's own error stands
+        return False
 
 
 def _detach_adopted(run: _Run, lb: ListedResource, owned_ids: set[str], adopted: set[str]) -> None:
