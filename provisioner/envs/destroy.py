@@ -50,6 +50,7 @@ def destroy(
         inputs.used_by,
         ignore_users=adopted_nics,
         machines=inputs.machines,
+        late=inputs.late,
     )
     return execute_deletion(
         target,

@@ -20,7 +20,8 @@ it, and it is attached with ``deleteOption: Delete`` (``compile/machines.py``). 
 The decision is a pure function of plain data (:func:`plan_deletion`), and the teardown
 (:mod:`provisioner.envs.teardown`) executes its result without deciding again.
 :func:`read_deletion_inputs` is the only I/O: one GET per resource of a kind Azure records users
-on, one per VM of ours (its disks), plus one listing per owned group.
+on, one per VM of ours (its disks), one per user that is not in the listing (its tags), plus one
+listing per owned group.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from provisioner.arm.kinds import delete_rank_of_type
+from provisioner.arm.kinds import delete_rank_of_type, kind_of_type
 from provisioner.arm.listing import ListedResource, list_group
-from provisioner.arm.reads import get_body, read_usage
+from provisioner.arm.reads import get_body, get_by_id, read_usage
 from provisioner.arm.retry import Call, direct
 from provisioner.compile import names
 from provisioner.compile.desired import Kind
@@ -129,6 +130,9 @@ class DeletionInputs:
     used_by: Mapping[str, list[str]] = field(default_factory=dict)
     #: Our VMs (lower-case id) and the disks attached to them.
     machines: Mapping[str, Machine] = field(default_factory=dict)
+    #: Users (lower-case top-level ids) that carry this environment's tags but were not in the
+    #: listing: created after it, by an ``up`` running meanwhile.
+    late: frozenset[str] = frozenset()
 
 
 def _short(resource_id: str) -> str:
@@ -181,6 +185,7 @@ def _pinned(
     owned: list[ListedResource],
     used_by: Mapping[str, Iterable[str]],
     ignored: set[str],
+    late: Collection[str] = frozenset(),
     seeds: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Rule 2, to a fixed point (leaving one resource can pin what it uses in turn), from
@@ -198,7 +203,13 @@ def _pinned(
                 holder = owner_of(user)
                 if holder == rid or holder in ignored:
                     continue
-                if holder not in owned_ids:
+                if holder in late:
+                    left[rid] = (
+                        f"in use by {_short(user)}, which is this environment's but was created "
+                        "after the environment was listed for deletion (an up running "
+                        "meanwhile?); run the teardown again"
+                    )
+                elif holder not in owned_ids:
                     left[rid] = f"in use by {_short(user)}, not in this environment"
                 elif holder in left:
                     left[rid] = f"in use by {_short(holder)}, which is left"
@@ -241,6 +252,7 @@ def plan_deletion(
     ignore_users: Iterable[str] = (),
     *,
     machines: Mapping[str, Machine] | None = None,
+    late: Collection[str] = frozenset(),
 ) -> DeletionPlan:
     """Apply the three rules.
 
@@ -248,7 +260,8 @@ def plan_deletion(
     owned or not). ``used_by``: for a resource id (lower-case), the ids of what uses it.
     ``ignore_users``: top-level ids whose links do not pin anything (``down`` with a blueprint
     detaches the brownfield NICs it adopted before deleting, so those may be ignored there).
-    ``machines``: our VMs and their disks (see :class:`DeletionInputs`).
+    ``machines``: our VMs and their disks; ``late``: users that are this environment's but were
+    not listed (see :class:`DeletionInputs`).
     A resource of a type provisioner does not delete is left unless its group goes whole.
     """
     owned = [r for r in env.resources if owned_by(r.tags, env.name)]
@@ -257,7 +270,7 @@ def plan_deletion(
     own_disks = {d for m in machines.values() if (d := m.own_os_disk(env.name))}
     held = _foreign_disks(machines, owned_ids, own_disks)
     ignored = {owner_of(u) for u in ignore_users}
-    left = _pinned(owned, used_by, ignored, held)
+    left = _pinned(owned, used_by, ignored, {x.lower() for x in late}, held)
     whole, kept_groups = _groups(env, group_contents, owned_ids, own_disks, left)
 
     whole_lower = {g.lower() for g in whole}
@@ -299,6 +312,29 @@ def read_machines(target: Target, env: Environment, call: Call = direct) -> dict
     return out
 
 
+def read_late_users(
+    target: Target, env: Environment, used_by: Mapping[str, Iterable[str]], call: Call = direct
+) -> frozenset[str]:
+    """Users of our resources that were not in the listing yet carry this environment's tags
+    (one GET each, usually none): made by an ``up`` that ran after the listing."""
+    listed = {r.id.lower() for r in env.all_items()}
+    holders = {owner_of(u) for users in used_by.values() for u in users} - listed
+    late = set()
+    for holder in sorted(holders):
+        kind = kind_of_type(_type_of(holder))
+        if kind is None or kind is Kind.RESOURCE_GROUP:
+            continue
+        body = get_by_id(target, kind, holder, call)
+        if body is not None and owned_by(body.get("tags") or {}, env.name):
+            late.add(holder)
+    return frozenset(late)
+
+
+def _type_of(resource_id: str) -> str:
+    parts = resource_id.strip("/").split("/")
+    return f"{parts[5]}/{parts[6]}" if len(parts) >= 8 else ""
+
+
 def read_deletion_inputs(target: Target, env: Environment, call: Call = direct) -> DeletionInputs:
     """What :func:`plan_deletion` decides from (reads only)."""
     used_by = read_usage(target, env.resources, call)
@@ -306,4 +342,5 @@ def read_deletion_inputs(target: Target, env: Environment, call: Call = direct) 
         group_contents=read_group_contents(target, env, call),
         used_by=used_by,
         machines=read_machines(target, env, call),
+        late=read_late_users(target, env, used_by, call),
     )

@@ -162,3 +162,14 @@ def test_a_disk_managed_by_our_vm_that_the_vm_does_not_name_is_foreign():
     plan = plan_deletion(WEB_ENV, contents, WEB_USAGE, machines=web())
     assert plan.whole_groups == ()
     assert "stray" in {x.id: x.reason for x in plan.left}[RG.id]
+
+
+def test_a_user_that_carries_our_tags_but_was_not_listed_is_said_to_be_late():
+    racing_vm = rid("rg-pr-1", "Microsoft.Compute/virtualMachines", "vm-pr-1-web")
+    env = group_environments([RG, VNET, WEB_NIC])[0]  # listed before the VM was created
+    usage = {WEB_NIC.id.lower(): [racing_vm]}
+    late = plan_deletion(env, {}, usage, late={racing_vm.lower()})
+    reason = {x.id: x.reason for x in late.left}[WEB_NIC.id]
+    assert "created after" in reason and "not in this environment" not in reason
+    foreign = plan_deletion(env, {}, usage)
+    assert "not in this environment" in {x.id: x.reason for x in foreign.left}[WEB_NIC.id]
