@@ -27,11 +27,11 @@ def test_a_run_command_whose_answer_was_lost_waits_for_the_one_running(cli, clou
     rg = vm["id"].split("/")[4]
     before = len(cloud.run_command_history(vm["id"]))
     cloud.clear_request_log()
-    # The script runs 300 virtual seconds: longer than the whole back-off of 8 attempts (at most
-    # 123 s), so only waiting for the running one lets the script be sent again. Time passes
-    # for real in the local cloud: 0.6 s at this scale.
-    cloud.set_latency({"Microsoft.Compute/virtualMachines/runCommand:POST": 300})
-    cloud.set_time_scale(0.002)
+    # The script runs 600 virtual seconds: longer than the whole back-off of a request's
+    # attempts (at most 1 + 2 + … + 60 + 60… = 303 s), so only waiting for the running one lets
+    # the script be sent again. Time passes for real in the local cloud: 0.6 s at this scale.
+    cloud.set_latency({"Microsoft.Compute/virtualMachines/runCommand:POST": 600})
+    cloud.set_time_scale(0.001)
     cloud.add_fault(FaultRule("drop-after", method="POST", path=RUN_COMMAND, max_count=1))
     target = open_target("local", local_cloud=cloud)
     try:
