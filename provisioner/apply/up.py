@@ -72,6 +72,8 @@ class UpReport:
     failure: ApplyFailed | None = None
     #: Seconds: ``plan``, ``apply`` (the executor's own total), ``guest`` and ``total``.
     timings: dict[str, float] = field(default_factory=dict)
+    #: Failed requests retried on the way (reads, polls, writes that had not landed, busy VMs).
+    retries: int = 0
 
     @property
     def guest_failures(self) -> list[GuestVmResult]:
@@ -108,6 +110,7 @@ def bring_up(
     is raised.
     """
     started = time.monotonic()
+    retries_before = target.retries.value
     desired = desired_state(target, loaded, env, ttl=ttl, extra_tags=extra_tags)
     report = UpReport(plan_environment(target, desired))
     planned = time.monotonic()
@@ -125,6 +128,7 @@ def bring_up(
             )
     except ApplyFailed as exc:
         report.failure = exc
+        report.retries = target.retries.value - retries_before
         return report
     applied = time.monotonic()
     report.guest = run_guest(
@@ -137,4 +141,5 @@ def bring_up(
         "guest": round(ended - applied, 3),
         "total": round(ended - started, 3),
     }
+    report.retries = target.retries.value - retries_before
     return report

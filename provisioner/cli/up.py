@@ -107,6 +107,7 @@ def _document(report: UpReport, target: str, env: str) -> dict[str, Any]:
         "target": target,
         "env": env,
         "changes": [c.as_dict() for c in report.plan.changes if c.action != "noop"],
+        "retries": report.retries,
     }
     if report.applied is None:
         return doc
