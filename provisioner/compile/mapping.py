@@ -48,6 +48,7 @@ def mapping_rows(bp: Blueprint, members: Members | None = None) -> tuple[Mapping
                     destination_port=rule.effective_backend_port,
                     floating_ip=rule.floating_ip,
                     backends=members.of(pool.vms) if pool is not None else (),
+                    ip_version=frontend.ip_version if frontend is not None else "ipv4",
                 )
             )
     return tuple(rows)

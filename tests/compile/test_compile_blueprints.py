@@ -107,3 +107,13 @@ def test_floating_ip_examples_ask_the_guest_for_their_frontends():
 def test_rule_type_1_needs_nothing_from_the_guest():
     bp = load(BLUEPRINTS / "rule-type-1.yaml")
     assert compile_blueprint(bp, context(env=bp.name)).guest == ()
+
+
+def test_a_row_carries_the_ip_version_of_its_frontend():
+    """``MappingRow.ip_version`` was declared and never set, so every row read as IPv4."""
+    bp = load(BLUEPRINTS / "ipv6-public-frontend.yaml")
+    state = compile_blueprint(bp, context(env=bp.name))
+    assert [(r.rule, r.ip_version) for r in state.mapping] == [
+        ("http-v4", "ipv4"),
+        ("http-v6", "ipv6"),
+    ]
