@@ -139,6 +139,13 @@ class Vm(Strict):
         default=None,
         description="An existing VM (brownfield): its primary NIC joins pools, its guest is set up",
     )
+    ip_forwarding: bool = Field(
+        default=False,
+        description=(
+            "A network virtual appliance: the NIC forwards traffic not addressed to it"
+            " (enableIPForwarding) and the guest forwards IPv4 (sysctl / Set-NetIPInterface)"
+        ),
+    )
 
     @field_validator("private_ip")
     @classmethod
@@ -151,6 +158,11 @@ class Vm(Strict):
             raise ValueError("a new VM needs a subnet (or existing_id for a VM that exists)")
         if self.existing_id is not None and self.count is not None:
             raise ValueError("count cannot be combined with existing_id")
+        if self.existing_id is not None and self.ip_forwarding:
+            raise ValueError(
+                "ip_forwarding cannot be combined with existing_id: the tool does not write an"
+                " existing VM's NIC (set enableIPForwarding on it yourself)"
+            )
         return self
 
 

@@ -53,6 +53,16 @@ def render_guest_failures(failed: list[GuestVmResult]) -> None:
             err_console.print(f"    {line}", markup=False, soft_wrap=True)
 
 
+def render_guest_notes(results: list[GuestVmResult]) -> None:
+    """Remarks that are no failure, one line each on stderr: say, nothing listens on a VM's
+    probe port yet, so the load balancer sees that backend down."""
+    for r in results:
+        for note in r.notes:
+            err_console.print(
+                f"[yellow]note:[/yellow] {escape(r.vm)}: {escape(note)}", soft_wrap=True
+            )
+
+
 def render_guest_result(r: GuestVmResult) -> None:
     """One VM's result on stdout, with the exit status and stderr tail when it failed."""
     state = "ok" if r.ok else "FAILED"
@@ -64,3 +74,5 @@ def render_guest_result(r: GuestVmResult) -> None:
         out_console.print(f"    exit status: {r.exit_status}", markup=False)
     for line in r.stderr_tail if not r.ok else []:
         out_console.print(f"    stderr: {line}", markup=False, soft_wrap=True)
+    for note in r.notes:
+        out_console.print(f"    note: {note}", markup=False, soft_wrap=True)

@@ -128,9 +128,11 @@ def _document(report: UpReport, target: str, env: str) -> dict[str, Any]:
 
 
 def _render(report: UpReport) -> None:
-    from provisioner.cli.render_guest import render_guest_failures
+    from provisioner.cli.render_guest import render_guest_failures, render_guest_notes
     from provisioner.cli.render_plan import render_mapping
 
+    if report.guest is not None:
+        render_guest_notes(report.guest.results)
     if report.guest_failures:
         render_guest_failures(report.guest_failures)
     elif report.changed:

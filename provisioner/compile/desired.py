@@ -81,8 +81,18 @@ class GuestListener:
 
 
 @dataclass(frozen=True)
+class GuestProbe:
+    """A health probe that reaches one VM: TCP (http and https probes too) to its NIC address."""
+
+    ip_version: Literal["ipv4", "ipv6"]
+    port: int
+    probe: str  # "<lb>/<probe>", for messages
+
+
+@dataclass(frozen=True)
 class GuestRequirement:
-    """What one backend VM's guest OS must have for the Floating IP rules that reach it."""
+    """What one backend VM's guest OS must have: the Floating IP rules that reach it, the probe
+    ports to open on its NIC address, and IP forwarding for an appliance."""
 
     vm: str  # concrete VM name in the blueprint (after count expansion)
     vm_resource_key: str
@@ -91,6 +101,8 @@ class GuestRequirement:
     firewall: Literal["auto", "off"] = "auto"
     persist: bool = True
     owned_vm: bool = True  # False for brownfield VMs: ``down`` runs the removal script
+    probes: tuple[GuestProbe, ...] = ()
+    forwarding: bool = False  # ``ip_forwarding: true``: the guest forwards IPv4
 
 
 @dataclass(frozen=True)

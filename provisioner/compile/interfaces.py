@@ -4,7 +4,9 @@ Azure records "this VM is in that pool" on the NIC's IP configuration
 (``loadBalancerBackendAddressPools``), not on the load balancer, so a NIC is written after every
 load balancer whose pool it joins. Floating IP works only on a NIC's primary IP configuration, so
 IPv4 pools are joined there; a VM with ``ipv6: true`` gets a second, non-primary IPv6
-configuration that joins the pools of IPv6 rules.
+configuration that joins the pools of IPv6 rules. A network virtual appliance
+(``ip_forwarding: true``) has ``enableIPForwarding`` on its NIC, so Azure delivers it traffic
+addressed to others (learn.microsoft.com/azure/virtual-network/virtual-network-network-interface).
 """
 
 from __future__ import annotations
@@ -57,11 +59,12 @@ def network_interface_body(
     configs = [primary]
     if vm.ipv6:
         configs.append(_ipconfig(scope, nic_id, names.IPCONFIG_V6, subnet, "IPv6", ipv6_pool_ids))
-    raw = {
-        "location": scope.location,
-        "tags": dict(scope.tags),
-        "properties": {"ipConfigurations": configs},
-    }
+    properties: dict[str, Any] = {"ipConfigurations": configs}
+    if vm.ip_forwarding:
+        # Absent means false (the kind's default), so dropping ip_forwarding is a diff that a
+        # PUT without the field undoes.
+        properties["enableIPForwarding"] = True
+    raw = {"location": scope.location, "tags": dict(scope.tags), "properties": properties}
     if not scope.sdk_bodies:
         return raw  # type: ignore[return-value]
     from azure.mgmt.network import models as net

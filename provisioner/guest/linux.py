@@ -8,19 +8,27 @@ deliberate word splits.
 
 State lives in ``/etc/provisioner`` (what apply added: addresses, firewall entries), so a later
 apply prunes what the blueprint no longer asks for and remove undoes exactly what was added.
+Besides the frontend IPs the scripts open the health probe ports on the NIC address (from the
+probe source where there is one) and, for an appliance, turn IPv4 forwarding on and persist it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from provisioner.guest.markers import Action, library, manifest_line
 from provisioner.guest.quoting import sh_quote
-from provisioner.guest.spec import GuestConfig, GuestScript, Listener
+from provisioner.guest.spec import GuestConfig, GuestScript, Listener, ProbePort
 
 UNIT_NAME = "provisioner-loopback.service"
 UNIT_PATH = f"/etc/systemd/system/{UNIT_NAME}"
 STATE_DIR = "/etc/provisioner"
 ADDR_FILE = f"{STATE_DIR}/loopback-addresses"
 FW_FILE = f"{STATE_DIR}/firewall-opened"
+FWD_FILE = f"{STATE_DIR}/ip-forward-before"
+#: Persists IPv4 forwarding (``ip_forwarding: true``) across reboots: read by systemd-sysctl and
+#: procps at boot.
+SYSCTL_FILE = "/etc/sysctl.d/60-provisioner-forwarding.conf"
 
 
 def _prefix(cfg_address: object) -> str:
@@ -28,14 +36,14 @@ def _prefix(cfg_address: object) -> str:
     return f"{text}/128" if ":" in text else f"{text}/32"
 
 
-def _token(item: Listener) -> str:
-    """``address/protocol/port``: one word, split again by the library with ``${t%%/*}``."""
-    return f"{item.address}/{item.protocol}/{item.port}"
+def _words(items: Iterable[Listener | ProbePort]) -> str:
+    """Tokens (``Listener.token``, ``ProbePort.token``), one word each, split again by the
+    library's ``split``."""
+    return " ".join(item.token for item in items)
 
 
 def _header(cfg: GuestConfig, action: Action) -> list[str]:
     addrs = " ".join(_prefix(a) for a in cfg.addresses)
-    opens = " ".join(_token(item) for item in cfg.open)
     return [
         "#!/bin/sh",
         manifest_line(cfg, action),
@@ -46,9 +54,12 @@ def _header(cfg: GuestConfig, action: Action) -> list[str]:
         "export PATH",
         f"VM={sh_quote(cfg.vm)}",
         f"ADDRS={sh_quote(addrs)}",
-        f"OPEN={sh_quote(opens)}",
+        f"LISTENERS={sh_quote(_words(cfg.listeners))}",
+        f"OPEN={sh_quote(_words(cfg.open))}",
+        f"PROBES={sh_quote(_words(cfg.probes))}",
         f"FIREWALL={sh_quote(cfg.firewall)}",
         f"PERSIST={sh_quote('yes' if cfg.persist else 'no')}",
+        f"FORWARD={sh_quote('yes' if cfg.forwarding else 'no')}",
     ]
 
 
@@ -59,6 +70,8 @@ _LIBRARY = library(
     FW_FILE=FW_FILE,
     UNIT_NAME=UNIT_NAME,
     UNIT_PATH=UNIT_PATH,
+    SYSCTL_FILE=SYSCTL_FILE,
+    FWD_FILE=FWD_FILE,
 )
 
 

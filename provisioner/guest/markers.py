@@ -18,7 +18,12 @@ from provisioner.guest.spec import GuestConfig
 MANIFEST_PREFIX = "# provisioner-guest-manifest: "
 CHECK_PREFIX = "PROVISIONER-CHECK "
 RESULT_PREFIX = "PROVISIONER-RESULT "
-FORMAT_VERSION = 1
+#: Version 2: the manifest names probe ports and forwarding; the check report is compact
+#: (counts and digests, mismatches listed up to :data:`REPORT_BUDGET`). See docs/guest-os.md.
+FORMAT_VERSION = 2
+#: How many mismatches a check report lists per section; the rest are only counted, so the
+#: report fits in the last 4,096 bytes of output that run-command returns, at Azure's limits.
+REPORT_BUDGET = 6
 
 Action = Literal["apply", "remove", "check"]
 
@@ -29,12 +34,17 @@ def compact_json(value: object) -> str:
 
 
 def manifest(cfg: GuestConfig, action: Action) -> dict[str, object]:
-    """What a script for ``cfg`` does: the addresses it holds and the entries it opens."""
+    """What a script for ``cfg`` does: the addresses it holds, the Floating IP entries it
+    opens (none with ``firewall: off``), the probe ports it opens (with ``firewall: auto``) and
+    reports on, and whether the VM forwards."""
     return {
         "version": FORMAT_VERSION,
         "action": action,
         "addresses": [str(a) for a in cfg.addresses],
         "open": [item.as_json() for item in cfg.open],
+        "firewall": cfg.firewall,
+        "probes": [item.as_json() for item in cfg.probes],
+        "forwarding": cfg.forwarding,
     }
 
 
@@ -49,7 +59,8 @@ def library(name: str, **values: str) -> list[str]:
     go into the rendered header, never into the library.
     """
     text = files("provisioner.guest").joinpath(name).read_text(encoding="utf-8")
-    for key, value in {"VERSION": str(FORMAT_VERSION), **values}.items():
+    constants = {"VERSION": str(FORMAT_VERSION), "BUDGET": str(REPORT_BUDGET), **values}
+    for key, value in constants.items():
         text = text.replace(f"@{key}@", value)
     if re.search(r"@[A-Z_]+@", text):
         raise RuntimeError(f"unfilled placeholder in {name}")

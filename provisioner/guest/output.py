@@ -2,7 +2,8 @@
 
 Azure's Linux extension reports ``ProvisioningState/succeeded`` whatever the script's exit status,
 so success is decided by the script's last ``PROVISIONER-RESULT`` line; a result without one
-(truncated, killed, never ran) is a failure with an unknown exit status.
+(truncated, killed, never ran) is a failure with an unknown exit status. The check report is
+read and judged in ``report.py``.
 """
 
 from __future__ import annotations
@@ -11,11 +12,28 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from ipaddress import ip_address
 from typing import Any
 
-from provisioner.guest.markers import CHECK_PREFIX, FORMAT_VERSION, RESULT_PREFIX
-from provisioner.guest.spec import GuestConfig, GuestSpecError, Listener, OsName, parse_address
+from provisioner.guest.markers import RESULT_PREFIX
+from provisioner.guest.report import (  # the check report, read here with the result
+    CheckReport,
+    OutputError,
+    Socket,
+    converged,
+    parse_check,
+)
+from provisioner.guest.spec import OsName
+
+__all__ = [
+    "CheckReport",
+    "OutputError",
+    "ScriptOutcome",
+    "Socket",
+    "converged",
+    "parse_check",
+    "parse_run_command_result",
+    "result_line",
+]
 
 #: How many trailing stderr lines a report shows.
 STDERR_TAIL_LINES = 10
@@ -30,29 +48,6 @@ class ScriptOutcome:
     stdout: str
     stderr: str
     stderr_tail: list[str]
-
-
-@dataclass(frozen=True)
-class Socket:
-    """A listening socket; ``address`` may be a wildcard (``0.0.0.0``, ``::``)."""
-
-    address: str
-    protocol: str
-    port: int
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    """What a check script found on the VM."""
-
-    addresses: tuple[str, ...]
-    backend: str  # ufw | firewalld | nftables | iptables | none | windows
-    open: tuple[Listener, ...]
-    listening: tuple[Socket, ...]
-
-
-class OutputError(ValueError):
-    """A run-command result or check line that does not have the expected shape."""
 
 
 def _statuses(result: Any) -> list[Mapping[str, Any]]:
@@ -145,90 +140,3 @@ def parse_run_command_result(result: Any, os: OsName) -> ScriptOutcome:
     return ScriptOutcome(
         ok=ok, exit_status=exit_status, stdout=stdout, stderr=stderr, stderr_tail=tail
     )
-
-
-def _entries(raw: Any, where: str) -> tuple[Listener, ...]:
-    if not isinstance(raw, list):
-        raise OutputError(f"check: {where} must be a list")
-    out = []
-    for item in raw:
-        if not isinstance(item, Mapping):
-            raise OutputError(f"check: {where} entries must be objects")
-        try:
-            out.append(
-                Listener(
-                    address=parse_address(str(item.get("address"))),
-                    protocol=item.get("protocol"),  # type: ignore[arg-type]
-                    port=item.get("port"),  # type: ignore[arg-type]
-                )
-            )
-        except GuestSpecError:
-            # A wildcard listener (0.0.0.0 / ::) or a socket on an odd port is information,
-            # not an error; only well-formed entries are kept.
-            continue
-    return tuple(out)
-
-
-def _listening(raw: Any) -> tuple[Socket, ...]:
-    if not isinstance(raw, list):
-        raise OutputError("check: listening must be a list")
-    out = []
-    for item in raw:
-        if not isinstance(item, Mapping):
-            continue
-        addr, protocol, port = item.get("address"), item.get("protocol"), item.get("port")
-        if protocol not in ("tcp", "udp") or isinstance(port, bool) or not isinstance(port, int):
-            continue
-        try:
-            text = str(ip_address(str(addr)))  # wildcards (0.0.0.0, ::) are kept
-        except ValueError:
-            continue
-        out.append(Socket(address=text, protocol=protocol, port=port))
-    return tuple(out)
-
-
-def parse_check(stdout: str) -> CheckReport:
-    """The last ``PROVISIONER-CHECK`` line of a check script's stdout."""
-    for line in reversed(stdout.splitlines()):
-        line = line.strip()
-        if not line.startswith(CHECK_PREFIX):
-            continue
-        try:
-            data = json.loads(line[len(CHECK_PREFIX) :])
-        except ValueError as exc:
-            raise OutputError(f"check: not JSON: {exc}") from exc
-        if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
-            raise OutputError("check: unknown format version")
-        firewall = data.get("firewall")
-        if not isinstance(firewall, Mapping):
-            raise OutputError("check: firewall must be an object")
-        addresses = data.get("addresses")
-        if not isinstance(addresses, list):
-            raise OutputError("check: addresses must be a list")
-        parsed: list[str] = []
-        for a in addresses:
-            try:
-                parsed.append(str(parse_address(str(a))))
-            except GuestSpecError:
-                continue
-        return CheckReport(
-            addresses=tuple(parsed),
-            backend=str(firewall.get("backend", "")),
-            open=_entries(firewall.get("open", []), "firewall.open"),
-            listening=_listening(data.get("listening", [])),
-        )
-    raise OutputError("check: no PROVISIONER-CHECK line in the output")
-
-
-def converged(cfg: GuestConfig, report: CheckReport) -> bool:
-    """True when the VM holds every frontend IP and, if we manage the firewall, opens every entry.
-
-    With no active host firewall (``backend == "none"``) nothing blocks the traffic, so the
-    entries count as open. Listening sockets are the application's business and not required.
-    """
-    have = {parse_address(a) for a in report.addresses}
-    if not set(cfg.addresses) <= have:
-        return False
-    if cfg.firewall == "off" or report.backend == "none":
-        return True
-    return set(cfg.open) <= set(report.open)

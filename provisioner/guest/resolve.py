@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from provisioner.arm.reads import get_body
+from provisioner.arm.reads import read_resource
 from provisioner.arm.retry import Call
 from provisioner.arm.target import Target
 from provisioner.compile.desired import (
@@ -33,12 +33,17 @@ from provisioner.guest.spec import (
     GuestSpecError,
     config_from_requirement,
 )
+from provisioner.plan.mapping import nic_key
 
 Live = dict[str, dict[str, Any] | None]
 
 
 class UnresolvedFrontend(LookupError):
     """A frontend whose address live state does not (yet) give."""
+
+
+class UnresolvedNic(LookupError):
+    """A VM whose NIC address (where its health probes go) live state does not (yet) give."""
 
 
 def script_digest(script: GuestScript) -> str:
@@ -69,13 +74,32 @@ def frontend_address(state: DesiredState, live: Live, ref: FrontendRef) -> str:
     return str(address)
 
 
+def nic_address(state: DesiredState, live: Live, req: GuestRequirement, version: str) -> str:
+    """The VM's NIC address for ``version`` (``ipv4``: the primary configuration's)."""
+    key = nic_key(state, req.vm)
+    found = None
+    for cfg in _props(live.get(key) if key else None).get("ipConfigurations") or []:
+        props = cfg.get("properties") or {}
+        if str(props.get("privateIPAddressVersion") or "IPv4").lower() != version:
+            continue
+        if props.get("privateIPAddress") and (found is None or props.get("primary")):
+            found = str(props["privateIPAddress"])
+    if found is None:
+        raise UnresolvedNic(f"{req.vm}: no {version} NIC address yet")
+    return found
+
+
 def needed_keys(state: DesiredState, reqs: Iterable[GuestRequirement]) -> list[str]:
-    """The resources whose live bodies guest resolution reads: VMs and frontend holders."""
+    """The resources whose live bodies guest resolution reads: VMs, frontend holders and the
+    NICs of VMs that health probes reach."""
     keys: dict[str, None] = {}
     for req in reqs:
         keys[req.vm_resource_key] = None
         for item in req.listeners:
             keys[item.frontend.resource_key] = None
+        nic = nic_key(state, req.vm) if req.probes else None
+        if nic is not None:
+            keys[nic] = None
     return [k for k in keys if k in state.resources]
 
 
@@ -86,7 +110,7 @@ def read_live(
     wanted = [state.resources[k] for k in keys]
 
     def read(res: DesiredResource) -> dict[str, Any] | None:
-        return get_body(target, res.kind, res.resource_group, res.name, call)
+        return read_resource(target, res, call)
 
     with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(wanted) or 1))) as pool:
         return {res.key: body for res, body in zip(wanted, pool.map(read, wanted), strict=True)}
@@ -123,9 +147,15 @@ def resolve(state: DesiredState, live: Live, req: GuestRequirement) -> ResolvedV
     tags = {str(k): str(v) for k, v in ((body or {}).get("tags") or {}).items()}
     config, problem = None, ""
     try:
-        config = config_from_requirement(req, lambda ref: frontend_address(state, live, ref))
+        config = config_from_requirement(
+            req,
+            lambda ref: frontend_address(state, live, ref),
+            lambda version: nic_address(state, live, req, version),
+        )
     except UnresolvedFrontend as exc:
         problem = f"frontend IP unknown ({exc})"
+    except UnresolvedNic as exc:
+        problem = f"NIC address unknown ({exc})"
     except GuestSpecError as exc:
         problem = f"cannot render the guest script: {exc}"
     return ResolvedVm(req, res, body is not None, tags, config, problem)

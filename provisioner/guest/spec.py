@@ -94,8 +94,58 @@ class Listener:
     def as_json(self) -> dict[str, object]:
         return {"address": str(self.address), "protocol": self.protocol, "port": self.port}
 
+    @property
+    def token(self) -> str:
+        """``address/protocol/port``: how the scripts and the check report name this entry."""
+        return f"{self.address}/{self.protocol}/{self.port}"
+
     def sort_key(self) -> tuple[int, int, str, int]:
         return (self.version, int(self.address), self.protocol, self.port)
+
+
+#: Where Azure's health probes come from over IPv4 (the ``AzureLoadBalancer`` tag's address;
+#: learn.microsoft.com/azure/virtual-network/what-is-ip-address-168-63-129-16). No IPv6 source
+#: is documented, so IPv6 probe entries are limited by their destination only.
+PROBE_SOURCE_V4 = IPv4Address("168.63.129.16")
+
+
+@dataclass(frozen=True)
+class ProbePort:
+    """A health probe's port on the VM's NIC address: TCP (http and https probes run over TCP),
+    from :data:`PROBE_SOURCE_V4` for IPv4, from anywhere for IPv6."""
+
+    address: IPAddress
+    port: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "address", parse_address(self.address))
+        _check_port("tcp", self.port)
+
+    @property
+    def protocol(self) -> str:
+        return "tcp"
+
+    @property
+    def source(self) -> IPAddress | None:
+        return PROBE_SOURCE_V4 if self.address.version == 4 else None
+
+    def as_json(self) -> dict[str, object]:
+        source = str(self.source) if self.source is not None else None
+        return {
+            "address": str(self.address),
+            "protocol": "tcp",
+            "port": self.port,
+            "source": source,
+        }
+
+    def sort_key(self) -> tuple[int, int, int]:
+        return (self.address.version, int(self.address), self.port)
+
+    @property
+    def token(self) -> str:
+        """``address/tcp/port`` and ``/source`` when limited to one: the scripts' name for it."""
+        base = f"{self.address}/tcp/{self.port}"
+        return f"{base}/{self.source}" if self.source is not None else base
 
 
 @dataclass(frozen=True)
@@ -103,7 +153,9 @@ class GuestConfig:
     """Everything one VM's scripts are rendered from.
 
     ``firewall='off'`` leaves the host firewall alone; ``persist=False`` skips the reboot
-    persistence (the systemd unit on Linux; the persistent store on Windows).
+    persistence (the systemd unit on Linux; the persistent store on Windows). ``probes`` are
+    the health probe ports to open on the NIC address; ``forwarding`` makes the VM forward
+    IPv4 (a network virtual appliance).
     """
 
     vm: str
@@ -111,6 +163,8 @@ class GuestConfig:
     listeners: tuple[Listener, ...]
     firewall: FirewallMode = "auto"
     persist: bool = True
+    probes: tuple[ProbePort, ...] = ()
+    forwarding: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.vm, str) or not VM_NAME.match(self.vm):
@@ -124,8 +178,14 @@ class GuestConfig:
         listeners = tuple(self.listeners)
         if not all(isinstance(item, Listener) for item in listeners):
             raise GuestSpecError("listeners must be Listener values")
+        if not isinstance(self.forwarding, bool):
+            raise GuestSpecError(f"forwarding must be a bool, got {self.forwarding!r}")
+        probes = tuple(self.probes)
+        if not all(isinstance(item, ProbePort) for item in probes):
+            raise GuestSpecError("probes must be ProbePort values")
         # Deduplicated and sorted, so the same demand always renders the same script.
         object.__setattr__(self, "listeners", tuple(sorted(set(listeners), key=Listener.sort_key)))
+        object.__setattr__(self, "probes", tuple(sorted(set(probes), key=ProbePort.sort_key)))
 
     @property
     def addresses(self) -> tuple[IPAddress, ...]:
@@ -137,6 +197,11 @@ class GuestConfig:
     def open(self) -> tuple[Listener, ...]:
         """What the firewall must let in: nothing when the firewall is left alone."""
         return self.listeners if self.firewall == "auto" else ()
+
+    @property
+    def probe_open(self) -> tuple[ProbePort, ...]:
+        """The probe ports the firewall must let in: nothing when the firewall is left alone."""
+        return self.probes if self.firewall == "auto" else ()
 
 
 @dataclass(frozen=True)
@@ -156,12 +221,15 @@ class GuestScript:
 
 
 def config_from_requirement(
-    req: GuestRequirement, resolve: Callable[[FrontendRef], object]
+    req: GuestRequirement,
+    resolve: Callable[[FrontendRef], object],
+    nic_address: Callable[[str], object] | None = None,
 ) -> GuestConfig:
-    """Turn the compiler's per-VM demand into a config, given a frontend → live IP resolver.
+    """Turn the compiler's per-VM demand into a config, given live address resolvers.
 
-    ``resolve`` returns the frontend's address (text or ``ipaddress`` object) as read from live
-    state; it is parsed here like any other input.
+    ``resolve`` returns a frontend's address and ``nic_address`` the VM's NIC address for an IP
+    version (``"ipv4"``/``"ipv6"``; needed only when a probe reaches the VM), as read from live
+    state (text or ``ipaddress`` objects); they are parsed here like any other input.
     """
     listeners: Iterable[Listener] = (
         Listener(
@@ -169,10 +237,17 @@ def config_from_requirement(
         )
         for item in req.listeners
     )
+    probes: list[ProbePort] = []
+    for probe in req.probes:
+        if nic_address is None:
+            raise GuestSpecError(f"probe {probe.probe}: the NIC address is not known")
+        probes.append(ProbePort(parse_address(nic_address(probe.ip_version)), probe.port))
     return GuestConfig(
         vm=req.vm,
         os=req.os,
         listeners=tuple(listeners),
         firewall=req.firewall,
         persist=req.persist,
+        probes=tuple(probes),
+        forwarding=req.forwarding,
     )

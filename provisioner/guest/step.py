@@ -31,13 +31,15 @@ from provisioner.compile.tags import TAG_GUEST
 from provisioner.guest.delivery import Delivery, DeliveryError
 from provisioner.guest.output import CheckReport, OutputError, parse_check
 from provisioner.guest.render import render_apply, render_check, render_remove
+from provisioner.guest.report import lacking, silent_probes
 from provisioner.guest.resolve import (
     ResolvedVm,
+    needed_keys,
     read_live,
     resolve,
     script_digest,
 )
-from provisioner.guest.spec import VM_NAME, GuestConfig, Listener, OsName, parse_address
+from provisioner.guest.spec import VM_NAME, GuestConfig, OsName
 
 Mode = Literal["apply", "check", "remove"]
 EventFn = Callable[[str, str], None]
@@ -46,6 +48,11 @@ NEVER_CONFIGURED = "never configured"
 CHANGED = "frontend IPs or ports changed"
 NOT_CREATED = "VM not created yet"
 NO_LONGER_NEEDED = "no Floating IP rule reaches this VM any more"
+#: Said when a check finds nothing listening on a VM's probe ports.
+NOT_LISTENING = (
+    "nothing listens on probe port {ports} yet: the load balancer will see this backend down"
+    " until the service starts"
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,8 @@ class GuestVmResult:
     report: CheckReport | None = field(default=None, repr=False)
     #: What the VM should hold (None when it could not be resolved).
     config: GuestConfig | None = field(default=None, repr=False)
+    #: Plain-words remarks that are no failure (say, nothing listens on a probe port yet).
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +89,7 @@ class GuestVmResult:
             "seconds": round(self.seconds, 3),
             "exit_status": self.exit_status,
             "stderr_tail": list(self.stderr_tail),
+            "notes": list(self.notes),
         }
 
 
@@ -150,7 +160,7 @@ def _gather(
     reqs: list[GuestRequirement] = list(state.guest)
     req_keys = {r.vm_resource_key for r in reqs}
     vm_keys = [r.key for r in state.resources.values() if r.kind is Kind.VIRTUAL_MACHINE]
-    keys = dict.fromkeys([*vm_keys, *(i.frontend.resource_key for r in reqs for i in r.listeners)])
+    keys = dict.fromkeys([*vm_keys, *needed_keys(state, reqs)])
     live = read_live(
         target,
         state,
@@ -200,21 +210,6 @@ def plan_guest(
 # --- doing it ---------------------------------------------------------------------------------
 
 
-def missing(cfg: GuestConfig, report: CheckReport) -> list[str]:
-    """What the VM lacks, in words (``[]`` when converged)."""
-    have = {parse_address(a) for a in report.addresses}
-    out = [f"address {a}" for a in cfg.addresses if a not in have]
-    if cfg.firewall == "auto" and report.backend != "none":
-        opened = set(report.open)
-        out += [f"firewall {_entry(i)}" for i in cfg.open if i not in opened]
-    return out
-
-
-def _entry(item: Listener) -> str:
-    port = "all ports" if item.protocol == "all" else f"{item.protocol}/{item.port}"
-    return f"{item.address} {port}"
-
-
 class _VmRun:
     """One VM's sequence of commands (never two at once on the same VM)."""
 
@@ -227,6 +222,8 @@ class _VmRun:
     def result(
         self, action: str, ok: bool, converged: bool, detail: str, **kw: Any
     ) -> GuestVmResult:
+        report, cfg = kw.get("report"), self.w.config
+        silent = silent_probes(cfg, report) if report is not None and cfg is not None else []
         return GuestVmResult(
             vm=self.w.vm,
             action=action,
@@ -234,7 +231,8 @@ class _VmRun:
             converged=converged,
             detail=detail,
             seconds=time.monotonic() - self.started,
-            config=self.w.config,
+            config=cfg,
+            notes=[NOT_LISTENING.format(ports=", ".join(silent))] if silent else [],
             **kw,
         )
 
@@ -255,7 +253,7 @@ class _VmRun:
                 exit_status=outcome.exit_status,
             )
         try:
-            return parse_check(outcome.stdout), None
+            return parse_check(outcome.stdout, cfg), None
         except OutputError as exc:
             return None, self.result("check", False, False, f"check output unreadable: {exc}")
 
@@ -281,7 +279,7 @@ class _VmRun:
             if failed is not None:
                 return _as(failed, "configure")
             assert report is not None
-            if not missing(cfg, report):
+            if not lacking(cfg, report):
                 self.tag(digest)
                 return self.result(
                     "configure", True, True, "already converged; tagged", report=report
@@ -302,13 +300,13 @@ class _VmRun:
         if failed is not None:
             return _as(failed, "configure")
         assert report is not None
-        lacking = missing(cfg, report)
-        if lacking:
+        lacks = lacking(cfg, report)
+        if lacks:
             return self.result(
                 "configure",
                 False,
                 False,
-                "apply said ok but the check finds missing: " + ", ".join(lacking),
+                "apply said ok but the check finds missing: " + ", ".join(lacks),
                 report=report,
                 exit_status=outcome.exit_status,
             )
@@ -329,10 +327,10 @@ class _VmRun:
         if failed is not None:
             return failed
         assert report is not None
-        lacking = missing(cfg, report)
-        if lacking:
+        lacks = lacking(cfg, report)
+        if lacks:
             return self.result(
-                "check", False, False, "not converged: missing " + ", ".join(lacking), report=report
+                "check", False, False, "not converged: missing " + ", ".join(lacks), report=report
             )
         return self.result("check", True, True, "converged", report=report)
 

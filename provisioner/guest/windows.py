@@ -21,9 +21,34 @@ LOOPBACK_NAME = "provisioner-loopback"
 FIREWALL_GROUP = "provisioner"
 
 
-def rule_name(address: object, protocol: str, port: int) -> str:
-    """The deterministic firewall rule name for one entry (``:`` of IPv6 written as ``_``)."""
-    return f"provisioner-fip-{str(address).replace(':', '_')}-{protocol}-{port}"
+def rule_name(address: object, protocol: str, port: int, kind: str = "fip") -> str:
+    """The deterministic firewall rule name for one entry (``:`` of IPv6 written as ``_``);
+    ``kind`` is ``fip`` for a Floating IP entry, ``probe`` for a health probe port."""
+    return f"provisioner-{kind}-{str(address).replace(':', '_')}-{protocol}-{port}"
+
+
+#: Run-command may start the 32-bit PowerShell on 64-bit Windows (azure-traffic.md §5); the
+#: loopback driver cannot be installed from a 32-bit process, so the script starts itself again
+#: under the 64-bit one (``sysnative`` reaches System32 from a 32-bit process) and passes on its
+#: output and exit status.
+_RELAUNCH_64 = [
+    "if ([Environment]::Is64BitOperatingSystem -and -not [Environment]::Is64BitProcess) {",
+    "  $Ps64 = Join-Path $env:WINDIR 'sysnative\\WindowsPowerShell\\v1.0\\powershell.exe'",
+    "  if (-not $PSCommandPath -or -not (Test-Path $Ps64)) {",
+    "    [Console]::Error.WriteLine('provisioner: error: 32-bit PowerShell and no 64-bit one')",
+    '    Write-Output \'PROVISIONER-RESULT {"status":"failed","exit":1}\'',
+    "    exit 1",
+    "  }",
+    "  & $Ps64 -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $PSCommandPath",
+    "  exit $LASTEXITCODE",
+    "}",
+]
+
+
+def _entry(name: str, token: str) -> str:
+    """One entry: its firewall rule name and its token (the library reads address, protocol,
+    port and source from the token), so a VM at Azure's limits stays a small script."""
+    return f"  @{{ Name = {ps_quote(name)}; Token = {ps_quote(token)} }}"
 
 
 def _header(cfg: GuestConfig, action: Action) -> list[str]:
@@ -34,19 +59,18 @@ def _header(cfg: GuestConfig, action: Action) -> list[str]:
         " Generated; safe to run again.",
         "$ErrorActionPreference = 'Stop'",
         "$ProgressPreference = 'SilentlyContinue'",
+        *_RELAUNCH_64,
         f"$Vm = {ps_quote(cfg.vm)}",
         f"$Addresses = @({addrs})",
-        "$Open = @(",
-    ]
-    for item in cfg.open:
-        name = ps_quote(rule_name(item.address, item.protocol, item.port))
-        lines.append(
-            f"  @{{ Name = {name}; Address = {ps_quote(str(item.address))};"
-            f" Protocol = {ps_quote(item.protocol)}; Port = {int(item.port)} }}"
-        )
-    lines += [
+        "$Listeners = @(",
+        *(_entry(rule_name(i.address, i.protocol, i.port), i.token) for i in cfg.listeners),
+        ")",
+        "$Probes = @(",
+        *(_entry(rule_name(p.address, "tcp", p.port, kind="probe"), p.token) for p in cfg.probes),
         ")",
         f"$Persist = ${'true' if cfg.persist else 'false'}",
+        f"$Firewall = {ps_quote(cfg.firewall)}",
+        f"$Forwarding = ${'true' if cfg.forwarding else 'false'}",
         f"$LoopbackName = {ps_quote(LOOPBACK_NAME)}",
         f"$FirewallGroup = {ps_quote(FIREWALL_GROUP)}",
     ]

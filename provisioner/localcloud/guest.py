@@ -9,6 +9,7 @@ Scripts without a manifest succeed with empty output.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +50,7 @@ def run_script(lines: list[str], state: dict[str, Any]) -> GuestResult:
         return GuestResult("", "", 0)
     try:
         action, addresses, openings = _parse_manifest(raw)
+        extras = _manifest_v2(raw)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return GuestResult(
             _result("failed", 2), f"provisioner-guest-manifest is malformed: {exc}\n", 2
@@ -61,10 +63,15 @@ def run_script(lines: list[str], state: dict[str, Any]) -> GuestResult:
     out = ""
     if action == "apply":
         _apply(state, addresses, openings)
+        if extras is not None:
+            _apply_v2(state, extras)
     elif action == "remove":
         _remove(state, addresses, openings)
-    else:
+        _remove_v2(state)
+    elif extras is None:
         out = _check_report(state)
+    else:
+        out = _check_report_v2(state, addresses, openings, extras)
     return GuestResult(out + _result("ok", 0), "", 0)
 
 
@@ -117,6 +124,92 @@ def _check_report(state: dict[str, Any]) -> str:
         "listening": [],
     }
     return "PROVISIONER-CHECK " + json.dumps(report) + "\n"
+
+
+# --- format 2: probe ports, forwarding, the compact check report --------------------------------
+# (provisioner's docs/guest-os.md, "Check report"; written apart from the tool's renderers)
+
+REPORT_BUDGET = 6
+
+
+def _manifest_v2(raw: str) -> dict[str, Any] | None:
+    """The format-2 fields of a manifest (None for format 1)."""
+    manifest = json.loads(raw)
+    if manifest.get("version") != 2:
+        return None
+    probes = [_opening(p) | {"source": p.get("source")} for p in manifest.get("probes") or []]
+    return {
+        "firewall": str(manifest.get("firewall", "auto")),
+        "probes": probes,
+        "forwarding": bool(manifest.get("forwarding")),
+    }
+
+
+def _apply_v2(state: dict[str, Any], extras: dict[str, Any]) -> None:
+    state["probe_open"] = extras["probes"] if extras["firewall"] == "auto" else []
+    state["forwarding"] = extras["forwarding"]
+
+
+def _remove_v2(state: dict[str, Any]) -> None:
+    state.pop("probe_open", None)
+    state.pop("forwarding", None)
+
+
+def _token(o: dict[str, Any]) -> str:
+    base = f"{o['address']}/{o['protocol']}/{o['port']}"
+    return f"{base}/{o['source']}" if o.get("source") else base
+
+
+def _section(tokens: list[str], held: set[str]) -> dict[str, Any]:
+    have = sorted((t for t in tokens if t in held), key=str.encode)
+    missing = [t for t in tokens if t not in held]
+    digest = hashlib.sha256("".join(t + "\n" for t in have).encode()).hexdigest()[:16]
+    return {
+        "want": len(tokens),
+        "have": len(have),
+        "digest": digest,
+        "missing": missing[:REPORT_BUDGET],
+    }
+
+
+def _listening(state: dict[str, Any], o: dict[str, Any]) -> bool:
+    """The simulated applications listen on every port unless told otherwise (a list of
+    ``{"protocol", "port"}`` in the guest state's ``listening``)."""
+    listening = state.get("listening")
+    if not isinstance(listening, list):
+        return True
+    return any(x.get("protocol") == o["protocol"] and x.get("port") == o["port"] for x in listening)
+
+
+def _check_report_v2(
+    state: dict[str, Any], addresses: list[str], openings: list[dict[str, Any]], extras: dict
+) -> str:
+    probes = extras["probes"]
+    listeners = [o for o in openings if o["protocol"] != "all"]
+    extra = [a for a in state["addresses"] if a not in addresses]
+    report = {
+        "version": 2,
+        "backend": "simulated" if extras["firewall"] == "auto" else "none",
+        "addresses": _section(addresses, set(state["addresses"])),
+        "extra": {"count": len(extra), "listed": extra[:REPORT_BUDGET]},
+        "open": _section([_token(o) for o in openings], {_token(o) for o in state["open"]}),
+        "listening": _section(
+            [_token(o) for o in listeners], {_token(o) for o in listeners if _listening(state, o)}
+        ),
+        "probe_open": _section(
+            [_token(p) for p in probes] if extras["firewall"] == "auto" else [],
+            {_token(p) for p in state.get("probe_open") or []},
+        ),
+        "probe_listening": _section(
+            [_token(p) for p in probes], {_token(p) for p in probes if _listening(state, p)}
+        ),
+        "forwarding": {
+            "want": extras["forwarding"],
+            "on": bool(state.get("forwarding")),
+            "persisted": bool(state.get("forwarding")),
+        },
+    }
+    return "PROVISIONER-CHECK " + json.dumps(report, separators=(",", ":")) + "\n"
 
 
 def _take_fault(state: dict[str, Any], action: str) -> dict[str, Any] | None:

@@ -44,16 +44,20 @@ def frontend_addresses(state: DesiredState, live: Live) -> dict[tuple[str, str],
     return out
 
 
+def nic_key(state: DesiredState, vm: str) -> str | None:
+    """The key of a blueprint VM's NIC resource: the one the environment creates, else the
+    adopted member of a brownfield VM (named by the VM)."""
+    nics = {r.name: r.key for r in state.resources.values() if r.kind is Kind.NETWORK_INTERFACE}
+    adopted = {name.lower(): key for name, key in nics.items()}
+    return nics.get(names.network_interface(state.env, vm)) or adopted.get(vm.lower())
+
+
 def nic_addresses(state: DesiredState, live: Live) -> tuple[dict[str, str], dict[str, str]]:
     """Blueprint VM name → private IPv4 address, and → IPv6 address, of its NIC."""
-    nic_keys = {r.name: r.key for r in state.resources.values() if r.kind is Kind.NETWORK_INTERFACE}
-    adopted = {
-        r.name.lower(): r.key for r in state.resources.values() if r.kind is Kind.NETWORK_INTERFACE
-    }
     v4: dict[str, str] = {}
     v6: dict[str, str] = {}
     for vm in {vm for row in state.mapping for vm in row.backends}:
-        key = nic_keys.get(names.network_interface(state.env, vm)) or adopted.get(vm.lower())
+        key = nic_key(state, vm)
         for cfg in _props(live.get(key) if key else None).get("ipConfigurations") or []:
             cp = cfg.get("properties") or {}
             address = cp.get("privateIPAddress")

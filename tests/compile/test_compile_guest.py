@@ -88,3 +88,47 @@ def test_an_existing_vm_behind_floating_ip_is_set_up_but_not_owned():
     text = TWO_FRONTENDS.replace("vm2: {subnet: backend}", f"vm2: {{existing_id: {vm_id}}}")
     vm2 = compile_text(text).guest[1]
     assert (vm2.vm, vm2.vm_resource_key, vm2.owned_vm) == ("vm2", "virtual_machine/old-app", False)
+
+
+APPLIANCES = """
+blueprint: 1
+name: nva
+location: westeurope
+network:
+  address_space: 10.0.0.0/16
+  subnets: {nva: 10.0.1.0/24}
+vms:
+  nva: {subnet: nva, count: 2, ip_forwarding: true}
+  router: {subnet: nva, ip_forwarding: true}
+  web: {subnet: nva}
+load_balancers:
+  ilb:
+    type: internal
+    frontends: {nva: {subnet: nva, private_ip: 10.0.1.10}}
+    pools: {appliances: [nva], web: [web, nva-1]}
+    probes: {ssh: {port: 22}, health: {protocol: http, port: 8080, path: /healthz}}
+    rules:
+      ha: {frontend: nva, protocol: all, port: 0, pool: appliances, probe: ssh, floating_ip: true}
+      http: {frontend: nva, port: 80, pool: web, probe: health}
+"""
+
+
+def test_an_appliance_forwards_and_its_nic_says_so_while_other_nics_leave_it_out():
+    state = compile_text(APPLIANCES)
+    nic = state.resources["network_interface/nic-test-nva-1"].body
+    assert nic.enable_ip_forwarding is True
+    assert state.resources["network_interface/nic-test-web"].body.enable_ip_forwarding is None
+    by_vm = {g.vm: g for g in state.guest}
+    assert by_vm["nva-1"].forwarding and by_vm["nva-2"].forwarding
+    assert by_vm["router"].forwarding and by_vm["router"].listeners == ()
+    assert "web" not in by_vm, "a VM reached only without Floating IP needs nothing from its guest"
+
+
+def test_every_probe_that_reaches_a_guest_vm_is_a_port_to_open_once():
+    by_vm = {g.vm: g for g in compile_text(APPLIANCES).guest}
+    assert [(p.ip_version, p.port, p.probe) for p in by_vm["nva-1"].probes] == [
+        ("ipv4", 22, "ilb/ssh"),
+        ("ipv4", 8080, "ilb/health"),  # a rule without Floating IP, on a VM the step looks after
+    ]
+    assert [p.port for p in by_vm["nva-2"].probes] == [22]
+    assert by_vm["router"].probes == ()

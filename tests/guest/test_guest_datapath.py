@@ -156,7 +156,7 @@ def test_apply_is_idempotent_opens_the_firewall_and_remove_restores_the_vm() -> 
         with open(unit, encoding="utf-8") as fh:
             assert "Type=oneshot" in fh.read()
 
-        report = parse_check(_run_ok(dp, "vm1", render_check(cfg)))
+        report = parse_check(_run_ok(dp, "vm1", render_check(cfg)), cfg)
         assert report.backend == "nftables" and len(report.open) == 2
 
         # Traffic passes the VM's drop-by-default firewall once apply opened it.

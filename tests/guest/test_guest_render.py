@@ -44,8 +44,11 @@ def test_manifest_line_is_compact_sorted_and_exact(os_name: str, action: str) ->
     script = RENDERERS[action](seed_config(os_name))
     manifest = _manifest(script)
     assert manifest == {
-        "version": 1,
+        "version": 2,
         "action": action,
+        "firewall": "auto",
+        "probes": [],
+        "forwarding": False,
         "addresses": ["198.51.100.1", "198.51.100.2", "203.0.113.9", "2001:db8::10"],
         "open": [
             {"address": "198.51.100.1", "protocol": "tcp", "port": 80},

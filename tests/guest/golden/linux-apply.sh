@@ -1,19 +1,26 @@
 #!/bin/sh
-# provisioner-guest-manifest: {"action":"apply","addresses":["198.51.100.1","198.51.100.2","203.0.113.9","2001:db8::10"],"open":[{"address":"198.51.100.1","port":80,"protocol":"tcp"},{"address":"198.51.100.2","port":80,"protocol":"tcp"},{"address":"198.51.100.2","port":53,"protocol":"udp"},{"address":"203.0.113.9","port":0,"protocol":"all"},{"address":"2001:db8::10","port":443,"protocol":"tcp"}],"version":1}
+# provisioner-guest-manifest: {"action":"apply","addresses":["198.51.100.1","198.51.100.2","203.0.113.9","2001:db8::10"],"firewall":"auto","forwarding":false,"open":[{"address":"198.51.100.1","port":80,"protocol":"tcp"},{"address":"198.51.100.2","port":80,"protocol":"tcp"},{"address":"198.51.100.2","port":53,"protocol":"udp"},{"address":"203.0.113.9","port":0,"protocol":"all"},{"address":"2001:db8::10","port":443,"protocol":"tcp"}],"probes":[],"version":2}
 # provisioner: Floating IP guest setup (apply) for VM vm1. Generated; safe to run again.
 set -u -f
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
 VM='vm1'
 ADDRS='198.51.100.1/32 198.51.100.2/32 203.0.113.9/32 2001:db8::10/128'
+LISTENERS='198.51.100.1/tcp/80 198.51.100.2/tcp/80 198.51.100.2/udp/53 203.0.113.9/all/0 2001:db8::10/tcp/443'
 OPEN='198.51.100.1/tcp/80 198.51.100.2/tcp/80 198.51.100.2/udp/53 203.0.113.9/all/0 2001:db8::10/tcp/443'
+PROBES=''
 FIREWALL='auto'
 PERSIST='yes'
+FORWARD='no'
 STATE_DIR=/etc/provisioner
 ADDR_FILE=/etc/provisioner/loopback-addresses
 FW_FILE=/etc/provisioner/firewall-opened
 UNIT_NAME=provisioner-loopback.service
 UNIT_FILE=/etc/systemd/system/provisioner-loopback.service
+SYSCTL_FILE=/etc/sysctl.d/60-provisioner-forwarding.conf
+FWD_FILE=/etc/provisioner/ip-forward-before
+BUDGET=6
+IP_FORWARD=/proc/sys/net/ipv4/ip_forward
 
 say() { printf 'provisioner: %s\n' "$*"; }
 die() { printf 'provisioner: error: %s\n' "$*" >&2; exit 1; }
@@ -122,16 +129,21 @@ fw_detect() {
   echo none
 }
 
-# split TOKEN: sets a (address), p (tcp|udp|all), port, v (4|6), c (the rule comment).
+# split TOKEN: sets a (address), p (tcp|udp|all), port, s (source address, or empty), v (4|6)
+# and c (the rule comment). A token is ADDRESS/PROTOCOL/PORT, or ADDRESS/tcp/PORT/SOURCE for a
+# health probe port limited to the probe source.
 split() {
-  a=${1%%/*}; rest=${1#*/}; p=${rest%%/*}; port=${rest#*/}
+  a=${1%%/*}; rest=${1#*/}; p=${rest%%/*}; port=${rest#*/}; s=${port#*/}; port=${port%%/*}
+  [ "$s" != "$port" ] || s=''
   case $p in tcp|udp|all) ;; *) return 1;; esac
   case $port in ''|*[!0-9]*) return 1;; esac
+  case $s in *[!0-9.]*) return 1;; esac
   case $a in *:*) v=6;; *) v=4;; esac
   c="provisioner/$1"
 }
 nft_match() {
   if [ "$v" = 6 ]; then m="ip6 daddr $a"; else m="ip daddr $a"; fi
+  [ -z "$s" ] || m="ip saddr $s $m"
   [ "$p" = all ] || m="$m $p dport $port"
 }
 nft_chains_for() {
@@ -142,14 +154,21 @@ nft_chains_for() {
 ipt_cmd() { if [ "$v" = 6 ]; then echo ip6tables; else echo iptables; fi; }
 ipt_args() {
   r="-d $a"
+  [ -z "$s" ] || r="-s $s $r"
   [ "$p" = all ] || r="$r -p $p --dport $port"
 }
 rich_rule() {
-  r="rule family=\"ipv$v\" destination address=\"$a\""
+  r="rule family=\"ipv$v\""
+  [ -z "$s" ] || r="$r source address=\"$s\""
+  r="$r destination address=\"$a\""
   [ "$p" = all ] || r="$r port port=\"$port\" protocol=\"$p\""
   r="$r accept"
 }
-ufw_args() { if [ "$p" = all ]; then r="to $a"; else r="proto $p to $a port $port"; fi; }
+ufw_args() {
+  r="to $a"
+  [ -z "$s" ] || r="from $s $r"
+  [ "$p" = all ] || r="proto $p $r port $port"
+}
 
 fw_is_open() { # BACKEND TOKEN
   split "$2" || return 1
@@ -226,7 +245,32 @@ recorded_addrs() {
   while read -r x; do valid_token "$x" && echo "$x"; done <"$ADDR_FILE"
 }
 
+# --- IPv4 forwarding (network virtual appliances) -----------------------------------------
+# The drop-in file persists it; the runtime value is changed only when it is off, and what it
+# was is recorded so that turning forwarding off again restores only what this script changed.
+forward_now() { cat "$IP_FORWARD" 2>/dev/null || echo 0; }
+forwarding_on() {
+  if [ "$PERSIST" = yes ]; then
+    if write_file "$SYSCTL_FILE" "net.ipv4.ip_forward = 1"; then say "forwarding: wrote $SYSCTL_FILE"; fi
+  elif [ -f "$SYSCTL_FILE" ]; then rm -f "$SYSCTL_FILE"; say "forwarding: removed $SYSCTL_FILE"; fi
+  if [ "$(forward_now)" = 1 ]; then say "forwarding: IPv4 forwarding is on"; return 0; fi
+  [ -f "$FWD_FILE" ] || write_file "$FWD_FILE" "$(forward_now)" || true
+  printf '1\n' >"$IP_FORWARD" || die "cannot turn IPv4 forwarding on"
+  say "forwarding: turned IPv4 forwarding on"
+}
+forwarding_off() {
+  if [ -f "$SYSCTL_FILE" ]; then rm -f "$SYSCTL_FILE" || die "cannot remove $SYSCTL_FILE"; say "forwarding: removed $SYSCTL_FILE"; fi
+  [ -f "$FWD_FILE" ] || return 0
+  before=$(cat "$FWD_FILE"); rm -f "$FWD_FILE"
+  if [ "$before" = 0 ]; then
+    printf '0\n' >"$IP_FORWARD" || die "cannot turn IPv4 forwarding off"
+    say "forwarding: turned IPv4 forwarding off again"
+  fi
+}
+
 # --- actions -----------------------------------------------------------------------------
+count() { set -- $1; echo $#; }
+
 do_apply() {
   ip link set lo up || die "cannot bring lo up"
   for x in $(recorded_addrs); do in_list "$x" "$ADDRS" || del_addr "$x"; done
@@ -234,11 +278,13 @@ do_apply() {
   if [ -n "$ADDRS" ]; then write_file "$ADDR_FILE" "$(words_to_lines "$ADDRS")" || true
   else rm -f "$ADDR_FILE"; fi
   if [ "$PERSIST" = yes ] && [ -n "$ADDRS" ]; then persist_on; else persist_off; fi
+  if [ "$FORWARD" = yes ]; then forwarding_on; else forwarding_off; fi
 
   backend=none
   [ "$FIREWALL" = off ] || backend=$(fw_detect)
+  wanted="$OPEN $PROBES"
   recorded_fw | while read -r b t; do
-    if [ "$b" != "$backend" ] || ! in_list "$t" "$OPEN"; then fw_close "$b" "$t"; fi
+    if [ "$b" != "$backend" ] || ! in_list "$t" "$wanted"; then fw_close "$b" "$t"; fi
   done || exit 1
   if [ "$FIREWALL" = off ]; then
     say "firewall: left alone (firewall: off)"; rm -f "$FW_FILE"
@@ -246,56 +292,95 @@ do_apply() {
     say "firewall: no active ufw, firewalld, nftables or iptables found; nothing to open"
     rm -f "$FW_FILE"
   else
-    for t in $OPEN; do fw_open "$backend" "$t"; done
-    if [ -n "$OPEN" ]; then
-      write_file "$FW_FILE" "$(for t in $OPEN; do echo "$backend $t"; done)" || true
+    for t in $wanted; do fw_open "$backend" "$t"; done
+    if [ -n "$(echo $wanted)" ]; then
+      write_file "$FW_FILE" "$(for t in $wanted; do echo "$backend $t"; done)" || true
     else rm -f "$FW_FILE"; fi
   fi
-  say "apply done for $VM"
+  if [ -z "$ADDRS" ] && [ "$FORWARD" != yes ] && [ -z "$(echo $PROBES)" ]; then
+    rmdir "$STATE_DIR" 2>/dev/null || true
+  fi
+  say "apply done for $VM: $(count "$ADDRS") frontend address(es), $(count "$OPEN") Floating IP" \
+    "entr(y/ies) and $(count "$PROBES") probe port(s) on firewall $backend, forwarding $FORWARD"
 }
 
 do_remove() {
   backend=$(fw_detect)
-  { recorded_fw; if [ "$backend" != none ]; then for t in $OPEN; do echo "$backend $t"; done; fi; } \
-    | sort -u | while read -r b t; do fw_close "$b" "$t"; done || exit 1
+  { recorded_fw
+    if [ "$backend" != none ]; then for t in $OPEN $PROBES; do echo "$backend $t"; done; fi
+  } | sort -u | while read -r b t; do fw_close "$b" "$t"; done || exit 1
   rm -f "$FW_FILE"
   persist_off
+  forwarding_off
   for x in $(recorded_addrs) $ADDRS; do del_addr "$x"; done
   rm -f "$ADDR_FILE"
   rmdir "$STATE_DIR" 2>/dev/null || true
   say "remove done for $VM"
 }
 
-json_list() { awk 'BEGIN { printf "[" } NR > 1 { printf "," } { printf "%s", $0 } END { print "]" }'; }
-entry_json() { printf '{"address":"%s","protocol":"%s","port":%s}\n' "$1" "$2" "$3"; }
-
-listening() {
-  fronts=" $(for x in $ADDRS; do printf '%s ' "${x%/*}"; done)"
-  ports=" $(for t in $OPEN; do split "$t" && printf '%s ' "$port"; done)"
-  for proto in tcp udp; do
-    if [ "$proto" = tcp ]; then flags=-ltn; else flags=-lun; fi
-    have ss || continue
-    ss $flags 2>/dev/null | awk 'NR > 1 { print $4 }' | while read -r la; do
-      lp=${la##*:}; la=${la%:*}; la=${la#[}; la=${la%]}; la=${la%%%*}
-      case $lp in ''|*[!0-9]*) continue;; esac
-      case $la in '*'|0.0.0.0) la=0.0.0.0; wild=yes;; ::) wild=yes;; *) wild=no;; esac
-      valid_token "$la" || continue
-      if in_list "$la" "$fronts" || { [ $wild = yes ] && in_list "$lp" "$ports"; }; then
-        entry_json "$la" "$proto" "$lp"
-      fi
-    done
-  done | sort -u
+# --- the check report ---------------------------------------------------------------------
+# One line, whatever the number of entries: per section the count wanted and held, a digest of
+# what is held and at most $BUDGET of what is not (see docs/guest-os.md, "Check report").
+digest() {
+  have sha256sum || { echo -; return; }
+  for t in "$@"; do printf '%s\n' "$t"; done | LC_ALL=C sort | sha256sum | cut -c1-16
+}
+# section CHECK TOKEN...: the JSON of one section; CHECK TOKEN succeeds when TOKEN holds.
+section() {
+  chk=$1; shift
+  n_want=0; n_have=0; n_listed=0; held=''; miss=''
+  for t in "$@"; do
+    n_want=$((n_want + 1))
+    if $chk "$t"; then n_have=$((n_have + 1)); held="$held $t"
+    elif [ "$n_listed" -lt "$BUDGET" ]; then
+      miss="$miss${miss:+,}\"$t\""; n_listed=$((n_listed + 1))
+    fi
+  done
+  printf '{"want":%d,"have":%d,"digest":"%s","missing":[%s]}' \
+    "$n_want" "$n_have" "$(digest $held)" "$miss"
+}
+holds_addr() { case $1 in *:*) has_addr "$1/128";; *) has_addr "$1/32";; esac; }
+is_open() { [ "$backend" != none ] && fw_is_open "$backend" "$1"; }
+# Listening sockets as "PROTOCOL ADDRESS PORT" lines (wildcards as 0.0.0.0 and ::).
+sockets() {
+  have ss || return 0
+  { ss -ltn 2>/dev/null | awk 'NR > 1 { print "tcp", $4 }'
+    ss -lun 2>/dev/null | awk 'NR > 1 { print "udp", $4 }'; } | while read -r proto la; do
+    lp=${la##*:}; la=${la%:*}; la=${la#[}; la=${la%]}; la=${la%%%*}
+    case $la in '*') la=0.0.0.0;; esac
+    echo "$proto $la $lp"
+  done
+}
+listens() { # TOKEN: something listens on its address and port, or on a wildcard and its port
+  split "$1" || return 1
+  printf '%s\n' "$SOCKS" | grep -qxF -e "$p $a $port" -e "$p 0.0.0.0 $port" -e "$p :: $port"
+}
+extras() { # addresses on lo that the blueprint does not name: count, then up to $BUDGET
+  n=0; list=''
+  for x in $(lo_addrs); do
+    valid_token "$x" && ! in_list "$x" "$ADDRS" || continue
+    n=$((n + 1))
+    [ "$n" -gt "$BUDGET" ] || list="$list${list:+,}\"${x%/*}\""
+  done
+  printf '{"count":%d,"listed":[%s]}' "$n" "$list"
 }
 
 do_check() {
-  addrs=$(lo_addrs | while read -r x; do valid_token "$x" && printf '"%s"\n' "${x%/*}"; done | json_list)
   backend=none
   [ "$FIREWALL" = off ] || backend=$(fw_detect)
-  open=$(for t in $OPEN; do
-    if fw_is_open "$backend" "$t"; then split "$t" && entry_json "$a" "$p" "$port"; fi
-  done | json_list)
-  printf 'PROVISIONER-CHECK {"version":1,"addresses":%s,"firewall":{"backend":"%s","open":%s},"listening":%s}\n' \
-    "$addrs" "$backend" "$open" "$(listening | json_list)"
+  SOCKS=$(sockets)
+  bare=$(for x in $ADDRS; do printf '%s ' "${x%/*}"; done)
+  tcp_udp=$(for t in $LISTENERS; do case $t in */all/*) ;; *) printf '%s ' "$t";; esac; done)
+  fw_want=''; [ "$FIREWALL" = off ] || fw_want=$PROBES
+  printf 'PROVISIONER-CHECK {"version":2,"backend":"%s","addresses":%s,"extra":%s,' \
+    "$backend" "$(section holds_addr $bare)" "$(extras)"
+  printf '"open":%s,"listening":%s,"probe_open":%s,"probe_listening":%s,' \
+    "$(section is_open $OPEN)" "$(section listens $tcp_udp)" \
+    "$(section is_open $fw_want)" "$(section listens $PROBES)"
+  printf '"forwarding":{"want":%s,"on":%s,"persisted":%s}}\n' \
+    "$([ "$FORWARD" = yes ] && echo true || echo false)" \
+    "$([ "$(forward_now)" = 1 ] && echo true || echo false)" \
+    "$([ -f "$SYSCTL_FILE" ] && echo true || echo false)"
 }
 
 [ "$(id -u)" = 0 ] || die "must run as root"

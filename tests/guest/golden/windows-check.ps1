@@ -1,21 +1,49 @@
-# provisioner-guest-manifest: {"action":"check","addresses":["198.51.100.1","198.51.100.2","203.0.113.9","2001:db8::10"],"open":[{"address":"198.51.100.1","port":80,"protocol":"tcp"},{"address":"198.51.100.2","port":80,"protocol":"tcp"},{"address":"198.51.100.2","port":53,"protocol":"udp"},{"address":"203.0.113.9","port":0,"protocol":"all"},{"address":"2001:db8::10","port":443,"protocol":"tcp"}],"version":1}
+# provisioner-guest-manifest: {"action":"check","addresses":["198.51.100.1","198.51.100.2","203.0.113.9","2001:db8::10"],"firewall":"auto","forwarding":false,"open":[{"address":"198.51.100.1","port":80,"protocol":"tcp"},{"address":"198.51.100.2","port":80,"protocol":"tcp"},{"address":"198.51.100.2","port":53,"protocol":"udp"},{"address":"203.0.113.9","port":0,"protocol":"all"},{"address":"2001:db8::10","port":443,"protocol":"tcp"}],"probes":[],"version":2}
 # provisioner: Floating IP guest setup (check) for VM vm1. Generated; safe to run again.
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
+if ([Environment]::Is64BitOperatingSystem -and -not [Environment]::Is64BitProcess) {
+  $Ps64 = Join-Path $env:WINDIR 'sysnative\WindowsPowerShell\v1.0\powershell.exe'
+  if (-not $PSCommandPath -or -not (Test-Path $Ps64)) {
+    [Console]::Error.WriteLine('provisioner: error: 32-bit PowerShell and no 64-bit one')
+    Write-Output 'PROVISIONER-RESULT {"status":"failed","exit":1}'
+    exit 1
+  }
+  & $Ps64 -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $PSCommandPath
+  exit $LASTEXITCODE
+}
 $Vm = 'vm1'
 $Addresses = @('198.51.100.1', '198.51.100.2', '203.0.113.9', '2001:db8::10')
-$Open = @(
-  @{ Name = 'provisioner-fip-198.51.100.1-tcp-80'; Address = '198.51.100.1'; Protocol = 'tcp'; Port = 80 }
-  @{ Name = 'provisioner-fip-198.51.100.2-tcp-80'; Address = '198.51.100.2'; Protocol = 'tcp'; Port = 80 }
-  @{ Name = 'provisioner-fip-198.51.100.2-udp-53'; Address = '198.51.100.2'; Protocol = 'udp'; Port = 53 }
-  @{ Name = 'provisioner-fip-203.0.113.9-all-0'; Address = '203.0.113.9'; Protocol = 'all'; Port = 0 }
-  @{ Name = 'provisioner-fip-2001_db8__10-tcp-443'; Address = '2001:db8::10'; Protocol = 'tcp'; Port = 443 }
+$Listeners = @(
+  @{ Name = 'provisioner-fip-198.51.100.1-tcp-80'; Token = '198.51.100.1/tcp/80' }
+  @{ Name = 'provisioner-fip-198.51.100.2-tcp-80'; Token = '198.51.100.2/tcp/80' }
+  @{ Name = 'provisioner-fip-198.51.100.2-udp-53'; Token = '198.51.100.2/udp/53' }
+  @{ Name = 'provisioner-fip-203.0.113.9-all-0'; Token = '203.0.113.9/all/0' }
+  @{ Name = 'provisioner-fip-2001_db8__10-tcp-443'; Token = '2001:db8::10/tcp/443' }
+)
+$Probes = @(
 )
 $Persist = $true
+$Firewall = 'auto'
+$Forwarding = $false
 $LoopbackName = 'provisioner-loopback'
 $FirewallGroup = 'provisioner'
 $StateDir = Join-Path $env:ProgramData 'provisioner'
 $NicStateFile = Join-Path $StateDir 'nic-weakhostreceive.txt'
+$FwdStateFile = Join-Path $StateDir 'nic-forwarding.txt'
+$Budget = 6
+
+# An entry's address, protocol, port and (probe ports) source, read from its token.
+function Expand-Entry($Entry) {
+  $p = $Entry.Token -split '/'
+  $source = if ($p.Count -gt 3) { $p[3] } else { $null }
+  @{ Name = $Entry.Name; Token = $Entry.Token; Address = $p[0]; Protocol = $p[1]; Port = [int]$p[2]
+    Source = $source }
+}
+$Listeners = @($Listeners | ForEach-Object { Expand-Entry $_ })
+$Probes = @($Probes | ForEach-Object { Expand-Entry $_ })
+# The Floating IP entries the firewall opens: every listener, unless the firewall is left alone.
+$Open = @(if ($Firewall -eq 'auto') { $Listeners })
 
 function Say([string]$Text) { Write-Output ('provisioner: ' + $Text) }
 
@@ -151,11 +179,12 @@ function Sync-Addresses {
 }
 
 function Sync-Firewall {
-  $wanted = @($Open | ForEach-Object { $_.Name })
+  $entries = @($Open) + @(if ($Firewall -eq 'auto') { $Probes })
+  $wanted = @($entries | ForEach-Object { $_.Name })
   foreach ($r in @(Get-NetFirewallRule -Group $FirewallGroup -ErrorAction SilentlyContinue)) {
     if ($wanted -notcontains $r.Name) { Remove-NetFirewallRule -Name $r.Name; Say ('firewall: removed ' + $r.Name) }
   }
-  foreach ($o in $Open) {
+  foreach ($o in $entries) {
     if (Get-NetFirewallRule -Name $o.Name -ErrorAction SilentlyContinue) {
       Say ('firewall: ' + $o.Name + ' present'); continue
     }
@@ -163,24 +192,35 @@ function Sync-Firewall {
       Action = 'Allow'; Profile = 'Any'; LocalAddress = $o.Address }
     if ($o.Protocol -eq 'all') { $spec.Protocol = 'Any' } else {
       $spec.Protocol = $o.Protocol.ToUpper(); $spec.LocalPort = [string]$o.Port }
+    if ($o.Source) { $spec.RemoteAddress = $o.Source }
     New-NetFirewallRule @spec | Out-Null
     Say ('firewall: added ' + $o.Name)
   }
 }
 
-function Invoke-Apply {
-  if ($Addresses.Count -eq 0) { Invoke-Remove; return }
-  Add-Loopback | Out-Null
-  Set-WeakHost
-  Sync-Addresses
-  Sync-Firewall
-  Say ('apply done for ' + $Vm)
+# IPv4 forwarding on the Azure NIC for a network virtual appliance. What this script changed is
+# recorded, so turning it off again restores only that.
+function Sync-Forwarding {
+  if ($Forwarding) {
+    $nic = Get-PrimaryNic 'IPv4'
+    $ipif = Get-NetIPInterface -InterfaceIndex $nic -AddressFamily IPv4
+    if ($ipif.Forwarding -eq 'Enabled') { Say ('forwarding: on for interface ' + $nic); return }
+    New-Item -ItemType Directory -Force -Path $StateDir | Out-Null
+    Set-Content -Path $FwdStateFile -Value ([string]$nic)
+    if ($Persist) { Set-NetIPInterface -InterfaceIndex $nic -AddressFamily IPv4 -Forwarding Enabled }
+    else { Set-NetIPInterface -InterfaceIndex $nic -AddressFamily IPv4 -Forwarding Enabled -PolicyStore ActiveStore }
+    Say ('forwarding: turned on for interface ' + $nic)
+  } elseif (Test-Path $FwdStateFile) {
+    $nic = (Get-Content $FwdStateFile | Select-Object -First 1)
+    if ($nic -match '^\d+$') {
+      Set-NetIPInterface -InterfaceIndex ([int]$nic) -AddressFamily IPv4 -Forwarding Disabled -ErrorAction SilentlyContinue
+      Say ('forwarding: turned off again for interface ' + $nic)
+    }
+    Remove-Item $FwdStateFile
+  }
 }
 
-function Invoke-Remove {
-  foreach ($r in @(Get-NetFirewallRule -Group $FirewallGroup -ErrorAction SilentlyContinue)) {
-    Remove-NetFirewallRule -Name $r.Name; Say ('firewall: removed ' + $r.Name)
-  }
+function Remove-Loopback {
   if (Test-Path $NicStateFile) {
     foreach ($line in Get-Content $NicStateFile) {
       $parts = $line -split ' '
@@ -198,35 +238,82 @@ function Invoke-Remove {
     [ProvisionerLoopback]::Remove($lo.PnPDeviceID)
     Say ('loopback adapter ' + $LoopbackName + ' removed')
   }
+}
+
+function Invoke-Apply {
+  if ($Addresses.Count -gt 0) {
+    Add-Loopback | Out-Null
+    Set-WeakHost
+    Sync-Addresses
+  } else { Remove-Loopback }
+  Sync-Firewall
+  Sync-Forwarding
+  Say ('apply done for ' + $Vm + ': ' + $Addresses.Count + ' frontend address(es), ' + @($Open).Count +
+    ' Floating IP entr(y/ies), ' + @($Probes).Count + ' probe port(s), forwarding ' + $Forwarding)
+}
+
+function Invoke-Remove {
+  foreach ($r in @(Get-NetFirewallRule -Group $FirewallGroup -ErrorAction SilentlyContinue)) {
+    Remove-NetFirewallRule -Name $r.Name; Say ('firewall: removed ' + $r.Name)
+  }
+  Remove-Loopback
+  $script:Forwarding = $false
+  Sync-Forwarding
   Say ('remove done for ' + $Vm)
+}
+
+# --- the check report: counts, digests and at most $Budget mismatches per section -----------
+function Get-Digest([string[]]$Tokens) {
+  $sorted = [string[]]@($Tokens)
+  [Array]::Sort($sorted, [StringComparer]::Ordinal)
+  $text = [string]::Concat([string[]]@($sorted | ForEach-Object { $_ + "`n" }))
+  $sha = [Security.Cryptography.SHA256]::Create()
+  $bytes = $sha.ComputeHash([Text.Encoding]::UTF8.GetBytes($text))
+  ([string]::Concat([string[]]@($bytes | ForEach-Object { $_.ToString('x2') }))).Substring(0, 16)
+}
+
+function Get-Section($Items, [scriptblock]$Holds) {
+  $held = @(); $missing = @()
+  foreach ($i in @($Items)) {
+    if (& $Holds $i) { $held += $i.Token } elseif ($missing.Count -lt $Budget) { $missing += $i.Token }
+  }
+  [ordered]@{ want = @($Items).Count; have = $held.Count; digest = (Get-Digest $held); missing = @($missing) }
+}
+
+function Test-Listening($Item) {
+  $wild = @('0.0.0.0', '::')
+  @($Sockets | Where-Object { $_.protocol -eq $Item.Protocol -and $_.port -eq $Item.Port -and
+    ($_.address -eq $Item.Address -or $wild -contains $_.address) }).Count -gt 0
 }
 
 function Invoke-Check {
   $lo = Get-Loopback
-  $addrs = @()
+  $present = @()
   if ($lo) {
-    $addrs = @(Get-NetIPAddress -InterfaceIndex $lo.ifIndex -ErrorAction SilentlyContinue |
+    $present = @(Get-NetIPAddress -InterfaceIndex $lo.ifIndex -ErrorAction SilentlyContinue |
       Where-Object { $_.PrefixOrigin -eq 'Manual' } | ForEach-Object { $_.IPAddress })
   }
-  $open = @()
-  foreach ($o in $Open) {
-    $r = Get-NetFirewallRule -Name $o.Name -ErrorAction SilentlyContinue
-    if ($r -and $r.Enabled -eq 'True') {
-      $open += @{ address = $o.Address; protocol = $o.Protocol; port = $o.Port }
-    }
-  }
-  $ports = @($Open | ForEach-Object { $_.Port })
-  $listening = @()
-  $sockets = @(Get-NetTCPConnection -State Listen -ErrorAction SilentlyContinue |
+  $extra = @($present | Where-Object { $Addresses -notcontains $_ })
+  $Sockets = @(Get-NetTCPConnection -State Listen -ErrorAction SilentlyContinue |
       ForEach-Object { @{ address = $_.LocalAddress; protocol = 'tcp'; port = [int]$_.LocalPort } }) +
     @(Get-NetUDPEndpoint -ErrorAction SilentlyContinue |
       ForEach-Object { @{ address = $_.LocalAddress; protocol = 'udp'; port = [int]$_.LocalPort } })
-  foreach ($s in $sockets) {
-    $wild = @('0.0.0.0', '::') -contains $s.address
-    if (($Addresses -contains $s.address) -or ($wild -and ($ports -contains $s.port))) { $listening += $s }
-  }
-  $report = @{ version = 1; addresses = @($addrs)
-    firewall = @{ backend = 'windows'; open = @($open) }; listening = @($listening) }
+  $isOpen = { param($o) $r = Get-NetFirewallRule -Name $o.Name -ErrorAction SilentlyContinue; $r -and $r.Enabled -eq 'True' }
+  $fwOn = $false; $fwPersisted = $false
+  try {
+    $nic = Get-PrimaryNic 'IPv4'
+    $fwOn = (Get-NetIPInterface -InterfaceIndex $nic -AddressFamily IPv4).Forwarding -eq 'Enabled'
+    $fwPersisted = (Get-NetIPInterface -InterfaceIndex $nic -AddressFamily IPv4 -PolicyStore PersistentStore `
+      -ErrorAction SilentlyContinue).Forwarding -eq 'Enabled'
+  } catch { }
+  $report = [ordered]@{ version = 2; backend = 'windows'
+    addresses = Get-Section @($Addresses | ForEach-Object { @{ Token = $_ } }) { param($a) $present -contains $a.Token }
+    extra = [ordered]@{ count = $extra.Count; listed = @($extra | Select-Object -First $Budget) }
+    open = Get-Section $Open $isOpen
+    listening = Get-Section @($Listeners | Where-Object { $_.Protocol -ne 'all' }) { param($l) Test-Listening $l }
+    probe_open = Get-Section @(if ($Firewall -eq 'auto') { $Probes }) $isOpen
+    probe_listening = Get-Section $Probes { param($p) Test-Listening $p }
+    forwarding = [ordered]@{ want = $Forwarding; on = $fwOn; persisted = $fwPersisted } }
   Write-Output ('PROVISIONER-CHECK ' + (ConvertTo-Json -InputObject $report -Compress -Depth 5))
 }
 $ExitCode = 0
