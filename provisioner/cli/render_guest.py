@@ -74,5 +74,7 @@ def render_guest_result(r: GuestVmResult) -> None:
         out_console.print(f"    exit status: {r.exit_status}", markup=False)
     for line in r.stderr_tail if not r.ok else []:
         out_console.print(f"    stderr: {line}", markup=False, soft_wrap=True)
+    if r.found:
+        out_console.print(f"    found: {r.found}", markup=False, soft_wrap=True)
     for note in r.notes:
         out_console.print(f"    note: {note}", markup=False, soft_wrap=True)

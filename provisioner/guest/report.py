@@ -312,3 +312,35 @@ def silent_probes(cfg: GuestConfig, report: CheckReport) -> list[str]:
     if section.unlisted:
         listed.append(f"{section.unlisted} more")
     return listed
+
+
+def found(cfg: GuestConfig, report: CheckReport) -> str:
+    """What the check found, in counts (format 2; ``""`` for format 1): frontends bound,
+    Floating IP ports and probe ports open, probe ports listening, and forwarding when asked.
+
+    ``2/2`` is held/wanted. Ports are not counted as open or closed where no host firewall is
+    in the way (``firewall: off``, or none active): nothing there blocks them.
+    """
+    if report.version != 2:
+        return ""
+    s = report.sections
+
+    def ratio(name: str) -> str:
+        return f"{s[name].have}/{s[name].want}"
+
+    parts = [f"frontends bound {ratio('addresses')}"]
+    if cfg.firewall == "off":
+        parts.append("host firewall left alone (firewall: off)")
+    elif report.backend == "none":
+        parts.append("no active host firewall")
+    else:
+        parts.append(f"floating ports open {ratio('open')}")
+        parts.append(f"probe ports open {ratio('probe_open')}")
+    parts.append(f"probe ports listening {ratio('probe_listening')}")
+    fwd = report.forwarding
+    if cfg.forwarding and fwd is not None:
+        state = "on" if fwd.on else "off"
+        if fwd.on and cfg.persist:
+            state += ", persisted" if fwd.persisted else ", not persisted"
+        parts.append(f"IPv4 forwarding {state}")
+    return "; ".join(parts)

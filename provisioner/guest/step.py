@@ -31,7 +31,7 @@ from provisioner.compile.tags import TAG_GUEST
 from provisioner.guest.delivery import Delivery, DeliveryError
 from provisioner.guest.output import CheckReport, OutputError, parse_check
 from provisioner.guest.render import render_apply, render_check, render_remove
-from provisioner.guest.report import lacking, silent_probes
+from provisioner.guest.report import found, lacking, silent_probes
 from provisioner.guest.resolve import (
     ResolvedVm,
     needed_keys,
@@ -78,6 +78,9 @@ class GuestVmResult:
     config: GuestConfig | None = field(default=None, repr=False)
     #: Plain-words remarks that are no failure (say, nothing listens on a probe port yet).
     notes: list[str] = field(default_factory=list)
+    #: What the last check found, in counts (frontends bound, ports open, probe ports
+    #: listening, forwarding); ``""`` when no check ran.
+    found: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +93,7 @@ class GuestVmResult:
             "exit_status": self.exit_status,
             "stderr_tail": list(self.stderr_tail),
             "notes": list(self.notes),
+            "found": self.found,
         }
 
 
@@ -223,7 +227,10 @@ class _VmRun:
         self, action: str, ok: bool, converged: bool, detail: str, **kw: Any
     ) -> GuestVmResult:
         report, cfg = kw.get("report"), self.w.config
-        silent = silent_probes(cfg, report) if report is not None and cfg is not None else []
+        silent: list[str] = []
+        counts = ""
+        if report is not None and cfg is not None:
+            silent, counts = silent_probes(cfg, report), found(cfg, report)
         return GuestVmResult(
             vm=self.w.vm,
             action=action,
@@ -233,6 +240,7 @@ class _VmRun:
             seconds=time.monotonic() - self.started,
             config=cfg,
             notes=[NOT_LISTENING.format(ports=", ".join(silent))] if silent else [],
+            found=counts,
             **kw,
         )
 

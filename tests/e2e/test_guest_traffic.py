@@ -67,6 +67,12 @@ def test_an_appliance_gets_forwarding_on_its_nic_and_in_its_guest_and_loses_both
         assert state["forwarding"] is True and len(state["probe_open"]) == 1
     check = cli("guest", str(NVA), "--check", "--output", "json")
     assert check.exit_code == 0 and check.json()["ok"], check.stdout
+    assert [vm["found"] for vm in check.json()["vms"]] == 2 * [
+        "frontends bound 1/1; floating ports open 1/1; probe ports open 1/1;"
+        " probe ports listening 1/1; IPv4 forwarding on, persisted"
+    ]
+    text = cli("guest", str(NVA), "--check").stdout
+    assert "found: frontends bound 1/1; floating ports open 1/1; probe ports open 1/1" in text
 
     plain = tmp_path / NVA.name
     plain.write_text(NVA.read_text().replace(", ip_forwarding: true}", "}"))

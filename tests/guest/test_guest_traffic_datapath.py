@@ -18,7 +18,7 @@ from test_guest_datapath import POOL, VM_FIREWALL, _load_firewall, _run_ok, topo
 from provisioner.guest.datapath import DataPath, MappingRule, available
 from provisioner.guest.output import parse_check
 from provisioner.guest.render import render_apply, render_check, render_remove
-from provisioner.guest.report import converged, lacking
+from provisioner.guest.report import converged, found, lacking
 from provisioner.guest.spec import PROBE_SOURCE_V4, GuestConfig, Listener, ProbePort
 
 _WHY = available()
@@ -83,10 +83,15 @@ def test_a_probe_port_is_opened_on_the_nic_address_for_the_probe_source_only() -
         assert converged(cfg, report)
         assert report.sections["probe_open"].have == 1
         assert report.sections["probe_listening"].missing == ("10.0.1.4/tcp/8080/168.63.129.16",)
+        assert found(cfg, report) == (
+            "frontends bound 1/1; floating ports open 1/1; probe ports open 1/1;"
+            " probe ports listening 0/1"
+        )
 
         dp.start_services()  # binds the NIC address on the topology's probe port, 8080
         report = parse_check(_run_ok(dp, "vm1", render_check(cfg)), cfg)
         assert report.sections["probe_listening"].have == 1
+        assert found(cfg, report).endswith("probe ports listening 1/1")
         assert _connect(dp, str(PROBE_SOURCE_V4)), "the probe source gets in"
         gateway = dp.exec("vm1", "ip", "-4", "route", "show", "default").split()[2]
         assert not _connect(dp, gateway), "anyone else does not"
@@ -114,7 +119,9 @@ def test_forwarding_is_turned_on_persisted_and_undone_when_the_blueprint_drops_i
             assert fh.read() == "net.ipv4.ip_forward = 1\n"
         again = _run_ok(dp, "vm1", render_apply(on))
         assert "IPv4 forwarding is on" in again and "wrote" not in again
-        assert converged(on, parse_check(_run_ok(dp, "vm1", render_check(on)), on))
+        report = parse_check(_run_ok(dp, "vm1", render_check(on)), on)
+        assert converged(on, report)
+        assert found(on, report).endswith("; IPv4 forwarding on, persisted")
 
         _run_ok(dp, "vm1", render_apply(off))  # ip_forwarding dropped from the blueprint
         assert _forwarding(dp) == "0" and not os.path.exists(drop_in)
