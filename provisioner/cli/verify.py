@@ -1,8 +1,10 @@
 """`provision verify`: every mapping row, checked.
 
 By default: the guest readiness of each row's VMs (check scripts, plus a TCP connect to public
-frontends on Azure). ``--datapath`` proves the rows with real packets through network namespaces
-(local cloud, Linux, root).
+frontends on Azure), and Azure's own verdicts without sending traffic: Network Watcher's IP
+flow verify per row and backend, and the load balancing rule's backend health.
+``--datapath`` proves the rows with real packets through network namespaces (local cloud,
+Linux, root).
 """
 
 from __future__ import annotations
@@ -40,18 +42,26 @@ def verify(
     skip_guest: bool = typer.Option(
         False, "--skip-guest", hidden=True, help="Data path without the guest scripts (diagnostic)"
     ),
+    client: str | None = typer.Option(
+        None,
+        "--from",
+        help="Client address Network Watcher evaluates each row from (default: an Internet"
+        " address for public load balancers, one of the virtual network for internal ones)",
+    ),
     output: OutputFormat = OutputOpt,
     cloud: str | None = CloudOpt,
     subscription: str | None = SubscriptionOpt,
     state: Path | None = StateOpt,
 ) -> None:
     """Check every mapping row: guest readiness per VM, or (--datapath) real traffic."""
+    if client is not None:
+        _check_client(client, output)
     target, desired, env = open_desired(blueprint, env, output, cloud, subscription, state)
     try:
         if datapath:
             doc, ok = _verify_datapath(target, desired, skip_guest, output)
         else:
-            doc, ok = _verify_guests(target, desired, output)
+            doc, ok = _verify_guests(target, desired, output, client)
     except ProvisionerError as exc:
         fail(exc, output)
     finally:
@@ -62,28 +72,62 @@ def verify(
         raise typer.Exit(1)
 
 
-# --- guest readiness ---------------------------------------------------------------------------
+def _check_client(client: str, output: OutputFormat) -> None:
+    from ipaddress import ip_address
+
+    from provisioner.errors import UserInputError
+
+    try:
+        if ip_address(client).version != 4:
+            raise ValueError
+    except ValueError:
+        fail(UserInputError(f"--from: not an IPv4 address: {client!r}"), output)
+
+
+# --- guest readiness and Azure's verdicts -------------------------------------------------------
 
 
 def _verify_guests(
-    target: Target, desired: DesiredState, output: OutputFormat
+    target: Target, desired: DesiredState, output: OutputFormat, client: str | None
 ) -> tuple[dict[str, Any], bool]:
+    from provisioner.arm.retry import retrying_call
+    from provisioner.guest.azure_verify import check_azure
     from provisioner.guest.step import run_guest_step
     from provisioner.guest.verify import check_rows, live_rows, public_frontends, tcp_probe
 
     report = run_guest_step(target, desired, mode="check")
-    rows, _ = live_rows(target, desired)
+    rows, live = live_rows(target, desired)
     probe = tcp_probe if target.kind == "azure" else None
     checks = check_rows(rows, report, probe=probe, public=public_frontends(desired))
-    ok = report.ok and all(c.ok for c in checks)
+    azure = check_azure(target, desired, rows, live, retrying_call(target), client=client)
+    ok = report.ok and all(c.ok for c in checks) and azure.ok
     if output is OutputFormat.text:
         _render_row_checks(checks, report, ok, local=target.kind != "azure")
+        _render_azure(azure)
+        err_console.print("verify: ok" if ok else "verify: some rows are not ready")
     doc = {
         "ok": ok,
         "rows": [c.as_dict() for c in checks],
         "vms": [r.as_dict() for r in report.results],
+        "azure": azure.as_dict(),
     }
     return doc, ok
+
+
+def _render_azure(azure: Any) -> None:
+    """The table of Azure's verdicts: row, NSG verdict and deciding rule, backends up/down."""
+    from rich.table import Table
+
+    table = Table("row", "NSG (IP flow verify)", "backends (rule health)", box=None)
+    for c in azure.rows:
+        table.add_row(
+            escape(f"{c.row.load_balancer}/{c.row.rule}"),
+            escape(c.nsg_text()),
+            escape(c.health_text()),
+        )
+    out_console.print(table, soft_wrap=True)
+    if azure.note:
+        err_console.print(f"note: {escape(azure.note)}", soft_wrap=True)
 
 
 def _render_row_checks(checks: list[Any], report: GuestStepReport, ok: bool, local: bool) -> None:
@@ -110,7 +154,6 @@ def _render_row_checks(checks: list[Any], report: GuestStepReport, ok: bool, loc
     for res in report.results:
         if not res.ok:
             render_guest_result(res)
-    err_console.print("verify: ok" if ok else "verify: some rows are not ready")
 
 
 # --- the data path -----------------------------------------------------------------------------
