@@ -103,6 +103,12 @@ class Settings:
     page_size: int = 100
     faults: list[StoredFault] = field(default_factory=list)
     version: str = ""
+    #: a VM without outbound connectivity gets no run-command result back (off until the tool
+    #: compiles outbound for its blueprints: their subnets are private at api 2025-07-01+)
+    enforce_outbound: bool = False
+    #: Azure enables Network Watcher in a region when a virtual network is created or updated
+    #: there (opt-out: the DisableNetworkWatcherAutocreation feature)
+    network_watcher_autocreate: bool = True
 
     def duration(self, type_name: str, operation: str) -> float:
         """Virtual seconds an operation takes (profile overrides, then defaults, then ``*``)."""
@@ -151,6 +157,8 @@ def load_settings(store: Store, version: str) -> Settings:
         page_size=int(rows.get("page_size", "100")),
         faults=faults,
         version=version,
+        enforce_outbound=rows.get("enforce_outbound", "0") == "1",
+        network_watcher_autocreate=rows.get("network_watcher_autocreate", "1") == "1",
     )
 
 

@@ -156,6 +156,29 @@ def set_guest_fault(
     _update_state(cloud, vm_id, lambda st: st.__setitem__("fault", fault))
 
 
+def set_guest_listeners(cloud: Any, vm_id: str, listeners: list[dict[str, Any]] | None) -> None:
+    """What the VM's applications listen on, as ``[{"protocol": "tcp", "port": 8080}]``; None
+    (the default) is an application that answers on every port a load balancer probes.
+
+    Health probes (``loadBalancingRules/{rule}/health``) are Up only where something listens.
+    Stored with the VM's simulated guest, so every process using the state file sees it.
+    """
+    value = None if listeners is None else [_listener(x) for x in listeners]
+    _update_state(cloud, vm_id, lambda st: st.__setitem__("listening", value))
+
+
+def listens(state: dict[str, Any], protocol: str, port: int) -> bool:
+    """Whether the simulated guest answers ``protocol`` on ``port`` (see set_guest_listeners)."""
+    listening = state.get("listening")
+    if listening is None:
+        return True
+    return any(x["protocol"] == protocol.lower() and x["port"] == port for x in listening)
+
+
+def _listener(item: dict[str, Any]) -> dict[str, Any]:
+    return {"protocol": str(item["protocol"]).lower(), "port": int(item["port"])}
+
+
 def clear_guest_fault(cloud: Any, vm_id: str) -> None:
     """Forget a fault set with :func:`set_guest_fault`."""
     _update_state(cloud, vm_id, lambda st: st.pop("fault", None))

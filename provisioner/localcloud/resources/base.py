@@ -62,6 +62,8 @@ class WriteCtx:
     now: float
     exclude: str = ""  # key of the resource being written: its stored version is stale
     api_version: str = ""  # of the request: some defaults depend on it (subnets' outbound)
+    #: the platform enables Network Watcher in a virtual network's region (a cloud setting)
+    enable_network_watcher: bool = False
     _docs: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     def doc(self, k: str) -> dict[str, Any] | None:
@@ -156,6 +158,16 @@ class Handler:
     def backrefs(self, doc: dict[str, Any], w: WriteCtx) -> None:
         """Recompute the read-only fields other resources imply (idempotent)."""
 
+    def platform_effects(self, doc: dict[str, Any], w: WriteCtx) -> None:
+        """What the platform does by itself once the write is stored (Network Watcher)."""
+
+
+def location_name(value: Any) -> str:
+    """A region as ARM echoes it: ``West US`` → ``westus`` (display names are accepted, the
+    name is stored; resource groups do the same)."""
+    text = str(value or "westeurope")
+    return text.lower().replace(" ", "")
+
 
 def top_level_shell(
     type_name: str, body: dict[str, Any], rid: str, old: dict[str, Any] | None
@@ -166,7 +178,7 @@ def top_level_shell(
         "id": rid,
         "etag": new_etag(),
         "type": type_name,
-        "location": body.get("location") or (old or {}).get("location") or "westeurope",
+        "location": location_name(body.get("location") or (old or {}).get("location")),
     }
     if body.get("tags") is not None:
         doc["tags"] = body["tags"]

@@ -534,6 +534,16 @@ OUTBOUND_RULE_INVALID = ErrorCode(
     "least one public frontend and a backend pool)",
 )
 
+# --- network watchers --------------------------------------------------------------------------
+
+NETWORK_WATCHER_COUNT = ErrorCode(
+    "NetworkWatcherCountLimitReached",
+    "Cannot create more than 1 network watchers for this subscription in this region.",
+    True,
+    "Azure/azure-cli#15796 (code and message, verbatim)",
+)
+
+
 ALL_CODES: tuple[ErrorCode, ...] = tuple(
     value for value in globals().values() if isinstance(value, ErrorCode)
 )
