@@ -125,7 +125,13 @@ def _verify_datapath(
         results_table,
         run_datapath,
     )
-    from provisioner.guest.verify import NotCapable, datapath_input, live_rows, row_results_as_dicts
+    from provisioner.guest.verify import (
+        NotCapable,
+        datapath_input,
+        live_rows,
+        read_security,
+        row_results_as_dicts,
+    )
 
     def not_capable(message: str) -> tuple[dict[str, Any], bool]:
         if output is OutputFormat.text:
@@ -139,7 +145,7 @@ def _verify_datapath(
         )
     _, live = live_rows(target, desired)
     try:
-        inp = datapath_input(desired, live)
+        inp = datapath_input(desired, live, read_security(target, desired, live))
     except NotCapable as exc:
         return not_capable(f"verify --datapath: {exc}")
     try:
