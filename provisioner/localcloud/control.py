@@ -34,6 +34,8 @@ DEFAULT_LATENCY: dict[str, float] = {
     "Microsoft.Compute/virtualMachines:DELETE": 30,
     "Microsoft.Compute/virtualMachines:POST": 15,
     "Microsoft.Compute/virtualMachines/runCommand:POST": 20,
+    # an action run-command whose VM cannot report back (no outbound): Azure/azure-xplat-cli#2794
+    "Microsoft.Compute/virtualMachines/runCommand/noOutbound:POST": 1526,
     "Microsoft.Compute/virtualMachines/runCommands:PUT": 20,
     "Microsoft.Compute/virtualMachines/runCommands:DELETE": 5,
     "*": 3,

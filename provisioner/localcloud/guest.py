@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 MANIFEST_MARK = "# provisioner-guest-manifest:"
-OUTPUT_TAIL = 4096  # Azure keeps the last 4 KiB of stdout and of stderr
+#: Azure keeps the last 4 KiB of stdout and of stderr: the Linux extension's ``maxTailLen = 4 *
+#: 1024`` "length of max stdout/stderr to be transmitted in .status file", read with
+#: ``tailFile`` (Azure/run-command-extension-linux, main/cmds.go); managed run commands keep the
+#: same 4 KB in their instance view
+OUTPUT_TAIL = 4096
 
 
 @dataclass(slots=True)
@@ -211,6 +215,7 @@ def _okey(o: dict[str, Any]) -> tuple[str, str, int]:
 
 
 def tail(text: str) -> str:
+    """The last 4,096 bytes of ``text`` (a character cut in half is replaced)."""
     data = text.encode()
     return data[-OUTPUT_TAIL:].decode(errors="replace") if len(data) > OUTPUT_TAIL else text
 
