@@ -117,6 +117,12 @@ class LocalCloud:
         default until the tool compiles outbound for its blueprints (issue 10)."""
         self._set("enforce_outbound", "1" if on else "0")
 
+    def set_basic_public_ip_quota(self, count: int) -> None:
+        """How many Basic IPv4 public IPs the subscription may hold. Azure's is 0 since the
+        retirement of Basic public IPs (2025-09-30), and a PUT that leaves ``sku`` out asks for
+        Basic; raise it to test Basic behaviour, as a subscription that kept some quota."""
+        self._set("basic_public_ip_quota", str(int(count)))
+
     def set_network_watcher_autocreate(self, on: bool) -> None:
         """Whether a virtual network PUT enables Network Watcher in its region (Azure's default;
         the ``DisableNetworkWatcherAutocreation`` feature turns it off)."""
@@ -148,6 +154,7 @@ class LocalCloud:
             "page_size": s.page_size,
             "enforce_outbound": s.enforce_outbound,
             "network_watcher_autocreate": s.network_watcher_autocreate,
+            "basic_public_ip_quota": s.basic_public_ip_quota,
         }
 
     def _set(self, name: str, value: str) -> None:
@@ -211,6 +218,8 @@ class LocalCloud:
                     self.set_page_size(int(body["page_size"]))
                 if "enforce_outbound" in body:
                     self.set_enforce_outbound(bool(body["enforce_outbound"]))
+                if "basic_public_ip_quota" in body:
+                    self.set_basic_public_ip_quota(int(body["basic_public_ip_quota"]))
                 if "network_watcher_autocreate" in body:
                     self.set_network_watcher_autocreate(bool(body["network_watcher_autocreate"]))
             return json_response(200, self.settings())

@@ -24,7 +24,7 @@ from provisioner.localcloud.guest import (
 from provisioner.localcloud.ids import RUN_COMMAND_TYPE, Route, key
 from provisioner.localcloud.reachability.outbound import vm_outbound
 from provisioner.localcloud.reads import page
-from provisioner.localcloud.resources.base import WriteCtx, new_etag
+from provisioner.localcloud.resources.base import WriteCtx, location_name, new_etag
 from provisioner.localcloud.resources.virtual_machines import instance_view, os_type
 from provisioner.localcloud.rulecheck import StoreLookup
 from provisioner.localcloud.store import Row, Txn
@@ -302,7 +302,7 @@ def _managed_doc(
         "name": call.route.child_name,
         "id": rid,
         "type": RUN_COMMAND_TYPE,
-        "location": body.get("location") or vm_doc.get("location"),
+        "location": location_name(body.get("location") or vm_doc.get("location")),
         "properties": props,
     }
     if body.get("tags") is not None:

@@ -111,6 +111,9 @@ class Settings:
     #: Azure enables Network Watcher in a region when a virtual network is created or updated
     #: there (opt-out: the DisableNetworkWatcherAutocreation feature)
     network_watcher_autocreate: bool = True
+    #: Basic IPv4 public IPs a subscription may still create: 0 since their retirement
+    #: (2025-09-30); a test for Basic behaviour raises it, as a subscription that kept some
+    basic_public_ip_quota: int = 0
 
     def duration(self, type_name: str, operation: str) -> float:
         """Virtual seconds an operation takes (profile overrides, then defaults, then ``*``)."""
@@ -161,6 +164,7 @@ def load_settings(store: Store, version: str) -> Settings:
         version=version,
         enforce_outbound=rows.get("enforce_outbound", "0") == "1",
         network_watcher_autocreate=rows.get("network_watcher_autocreate", "1") == "1",
+        basic_public_ip_quota=int(rows.get("basic_public_ip_quota", "0")),
     )
 
 

@@ -159,6 +159,7 @@ def put_document(
             exclude=k,
             api_version=call.req.api_version,
             enable_network_watcher=call.settings.network_watcher_autocreate,
+            basic_public_ip_quota=call.settings.basic_public_ip_quota,
         )
         doc = handler.normalise(body, rid, old, w)
         handler.backrefs(doc, w)

@@ -8,6 +8,7 @@ Facts: ../shared/azure-traffic.md §1 and §3; shapes: the REST spec examples
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -16,10 +17,12 @@ from localcloud_scenario import LOC, lb_body, make_group, make_nic, make_pip, ma
 
 from provisioner.localcloud.guest import set_guest_listeners
 from provisioner.localcloud.reachability.security import NO_NSG_ALLOW, NO_NSG_DENY
+from provisioner.localcloud.wire import Request
 
 WATCHER_RG, WATCHER = "NetworkWatcherRG", f"NetworkWatcher_{LOC}"
 CLIENT = "198.18.0.1"  # an Internet address
 PROBE = "168.63.129.16"
+BASE = "https://localcloud.invalid"
 
 
 def rule(name: str, priority: int, access: str = "Allow", **props: Any) -> dict[str, Any]:
@@ -152,6 +155,7 @@ def test_without_any_nsg_probes_are_platform_traffic_and_backends_are_up(clients
 
 
 def test_basic_sku_without_nsg_is_open(clients):
+    clients.cloud.set_basic_public_ip_quota(1)  # a subscription that kept one
     w = world(clients, sku="Basic")
     assert (verify(clients, w).access, verify(clients, w).rule_name) == ("Allow", NO_NSG_ALLOW)
 
@@ -386,12 +390,31 @@ def test_ip_flow_verify_refuses_what_it_cannot_answer(clients):
 
 
 def test_answers_are_long_running_operations_in_virtual_time(clients):
+    """202 with both poll headers and Retry-After in virtual seconds; the Location answers 202
+    while the operation runs (nothing here waits)."""
     w = world(clients)
-    clients.cloud.set_latency({"Microsoft.Network/networkWatchers/ipFlowVerify:POST": 2000})
-    clients.cloud.set_time_scale(1e-5)
-    assert verify(clients, w).access == "Deny"
-    # the client was told to wait (virtual seconds) and slept only a scaled fraction of it
-    assert clients.sleeps and all(s >= 1 for s in clients.sleeps)
+    cloud = clients.cloud
+    cloud.set_latency({"Microsoft.Network/networkWatchers/ipFlowVerify:POST": 7})
+    cloud.set_time_scale(1.0)
+    body = {
+        "targetResourceId": w["vm"].id,
+        "direction": "Inbound",
+        "protocol": "TCP",
+        "localIPAddress": w["nic_ip"],
+        "localPort": "80",
+        "remoteIPAddress": CLIENT,
+        "remotePort": "1",
+    }
+    path = net_id(WATCHER_RG, "networkWatchers", WATCHER) + "/ipFlowVerify?api-version=2026-03-01"
+    resp = cloud.engine.handle(
+        Request.build("POST", path, {}, json.dumps(body).encode(), BASE, "inprocess")
+    )
+    assert resp.status == 202 and resp.headers["Retry-After"] == "7"
+    assert "Azure-AsyncOperation" in resp.headers
+    location = resp.headers["Location"].removeprefix(BASE)
+    assert "/operationResults/" in location
+    pending = cloud.engine.handle(Request.build("GET", location, {}, b"", BASE, "inprocess"))
+    assert pending.status == 202
 
 
 def test_internal_load_balancer_without_nsg_serves_the_virtual_network(clients):

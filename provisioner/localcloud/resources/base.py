@@ -64,6 +64,8 @@ class WriteCtx:
     api_version: str = ""  # of the request: some defaults depend on it (subnets' outbound)
     #: the platform enables Network Watcher in a virtual network's region (a cloud setting)
     enable_network_watcher: bool = False
+    #: Basic IPv4 public IPs the subscription may hold (None: unchecked; a cloud setting)
+    basic_public_ip_quota: int | None = None
     _docs: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     def doc(self, k: str) -> dict[str, Any] | None:
