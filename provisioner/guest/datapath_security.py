@@ -199,9 +199,15 @@ def _set_decl(name: str, version: int) -> str:
 
 
 def _emit(
-    body: list[str], sets: list[str], labels: dict[str, tuple[str, bool]], label: str,
-    match: str, version: int, verdict: str, allow: bool,
-) -> None:  # fmt: skip
+    body: list[str],
+    sets: list[str],
+    labels: dict[str, tuple[str, bool]],
+    label: str,
+    match: str,
+    version: int,
+    verdict: str,
+    allow: bool,
+) -> None:
     """A rule that records the flows it sees in its own set, then its verdict."""
     name = f"h{len(labels)}"
     labels[name] = (label, allow)

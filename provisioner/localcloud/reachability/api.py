@@ -60,10 +60,8 @@ def effective_groups(call: Call) -> Response:
         lookup = StoreLookup(WriteCtx(tx, call.route.sub, call.now))
         context = security.nic_context(nic, lookup)
         body = {"value": [g.as_wire() for g in context.groups]}
-        return _answer(
-            call, tx, key(nic["id"]), f"{NIC_TYPE}/effectiveNetworkSecurityGroups", body,
-            nic.get("location", ""),
-        )  # fmt: skip
+        latency = f"{NIC_TYPE}/effectiveNetworkSecurityGroups"
+        return _answer(call, tx, key(nic["id"]), latency, body, nic.get("location", ""))
 
 
 # --- ipFlowVerify ------------------------------------------------------------------------------
@@ -80,9 +78,8 @@ _FLOW_FIELDS = (
 
 
 def _invalid(message: str) -> ArmError:
-    return ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", [
-        {"code": "InvalidJsonReferenceFormat", "message": message}
-    ])  # fmt: skip
+    detail = {"code": "InvalidJsonReferenceFormat", "message": message}
+    return ArmError(400, "InvalidRequestFormat", "Cannot parse the request.", [detail])
 
 
 def _port(value: Any, name: str) -> int | None:
@@ -153,10 +150,8 @@ def ip_flow_verify(call: Call) -> Response:
         nic = _target_nic(vm, nic_id, flow, lookup)
         verdict = security.evaluate(security.nic_context(nic, lookup), flow)
         body = {"access": verdict.access, "ruleName": verdict.rule}
-        return _answer(
-            call, tx, key(watcher["id"]), "Microsoft.Network/networkWatchers/ipFlowVerify", body,
-            watcher.get("location", ""),
-        )  # fmt: skip
+        latency = "Microsoft.Network/networkWatchers/ipFlowVerify"
+        return _answer(call, tx, key(watcher["id"]), latency, body, watcher.get("location", ""))
 
 
 # --- loadBalancingRules/{rule}/health ----------------------------------------------------------
@@ -177,10 +172,8 @@ def rule_health(call: Call) -> Response:
             return state.get("power", "running"), state
 
         body = rule_health_model.rule_health(lb, rule, lookup, guest, listens)
-        return _answer(
-            call, tx, key(lb["id"]), "Microsoft.Network/loadBalancers/loadBalancingRules/health",
-            body, lb.get("location", ""),
-        )  # fmt: skip
+        latency = "Microsoft.Network/loadBalancers/loadBalancingRules/health"
+        return _answer(call, tx, key(lb["id"]), latency, body, lb.get("location", ""))
 
 
 __all__ = ["effective_groups", "ip_flow_verify", "rule_health"]

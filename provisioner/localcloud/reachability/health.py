@@ -82,9 +82,12 @@ def _probe(lb: dict, rule: dict) -> dict | None:
 
 
 def backend_state(
-    ipconfig_id: str, probe: dict | None, lookup: security.Lookup, guest_of: GuestOf,
+    ipconfig_id: str,
+    probe: dict | None,
+    lookup: security.Lookup,
+    guest_of: GuestOf,
     listens: Listens,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """One entry of ``loadBalancerBackendAddresses``."""
     nic_id = ipconfig_id.rstrip("/").rsplit("/ipConfigurations/", 1)[0]
     nic = lookup.get(nic_id) or {}
@@ -99,9 +102,13 @@ def backend_state(
 
 
 def _answers(
-    nic: dict, address: str, probe: dict | None, lookup: security.Lookup, guest_of: GuestOf,
+    nic: dict,
+    address: str,
+    probe: dict | None,
+    lookup: security.Lookup,
+    guest_of: GuestOf,
     listens: Listens,
-) -> bool:  # fmt: skip
+) -> bool:
     vm_id = _ref(_props(nic).get("virtualMachine"))
     if not vm_id or not address:
         return False
