@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import json
 import os
 import select
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 BINARIES = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome")
+TRAMPOLINE = (
+    "import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); "
+    "os.execv(sys.argv[3], sys.argv[3:])"
+)
 #: Bounds every wait on the browser (a CI machine is slow, never this slow).
 TIMEOUT_S = 60.0
 
@@ -38,6 +44,12 @@ class BrowserError(RuntimeError):
     pass
 
 
+def _high(fd: int) -> int:
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
+    os.close(fd)
+    return moved
+
+
 class Browser:
     """One browser process and one page (a target attached in flat mode)."""
 
@@ -45,6 +57,8 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="provision-chromium-")
         to_chrome_r, self._to_chrome = os.pipe()
         self._from_chrome, from_chrome_w = os.pipe()
+        # Above 9, so that putting them on 3 and 4 in the child cannot overwrite one another.
+        to_chrome_r, from_chrome_w = (_high(to_chrome_r), _high(from_chrome_w))
         args = [
             "--headless",
             "--no-sandbox",
@@ -60,10 +74,10 @@ class Browser:
             f"--user-data-dir={self.profile}",
             "about:blank",
         ]
-        # The shell puts the pipe ends on the descriptors Chromium expects (3: in, 4: out).
-        script = f'exec "$0" "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}'
+        # A Python trampoline puts the pipe ends on the descriptors Chromium expects (3: in,
+        # 4: out) and becomes Chromium (a POSIX shell cannot name descriptors above 9).
         self.proc = subprocess.Popen(
-            ["sh", "-c", script, binary, *args],
+            [sys.executable, "-c", TRAMPOLINE, str(to_chrome_r), str(from_chrome_w), binary, *args],
             pass_fds=(to_chrome_r, from_chrome_w),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
