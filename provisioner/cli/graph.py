@@ -20,7 +20,6 @@ from provisioner.cli.plumbing import (
     StateOpt,
     SubscriptionOpt,
     add_command,
-    check_env,
     cli_target,
     start,
 )
@@ -108,10 +107,6 @@ def _live_picture(
     from provisioner.apply.lifecycle import desired_state
     from provisioner.plan.picture_live import environment_picture
 
-    try:
-        check_env(env)
-    except UserInputError as exc:
-        fail(exc)
     loaded, env = start(blueprint, env, OutputFormat.text, cloud, subscription, state)
     assert loaded is not None and env is not None
     target = cli_target(cloud, subscription, state, OutputFormat.text)

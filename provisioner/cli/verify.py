@@ -154,7 +154,9 @@ def _pictures(
             ci_summary.picture_section(picture, with_verdicts=True),
         ]
         markdown = ci_summary.section(f"provision verify · {env}", outcome_line, body)
-        ci_summary.publish(markdown, "verify", json_output=output is OutputFormat.json)
+        # stdout carries one JSON document, or the Mermaid text: the logging command goes aside.
+        aside = output is OutputFormat.json or format is VerifyFormat.mermaid
+        ci_summary.publish(markdown, "verify", json_output=aside)
 
 
 def _verdict_picture(blueprint: Path, env: str, outcome: Outcome) -> Picture:

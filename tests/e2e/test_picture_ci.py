@@ -60,6 +60,9 @@ def test_azure_pipelines_gets_a_summary_file_named_by_a_logging_command(
     run = cli("verify", BLUEPRINT, "--output", "json")
     assert run.json()["ok"] is True
     assert "##vso[task.uploadsummary]" in run.stderr and "##vso" not in run.stdout
+    run = cli("verify", BLUEPRINT, "--format", "mermaid")
+    assert run.stdout.startswith("%% provision graph") and "##vso" not in run.stdout
+    assert "##vso[task.uploadsummary]" in run.stderr
 
 
 def test_no_summary_outside_ci_and_an_unwritable_one_does_not_fail_the_command(
