@@ -26,7 +26,7 @@ from provisioner.blueprint.model import Blueprint
 from provisioner.blueprint.source import SourceMap
 from provisioner.blueprint.validation_errors import findings_from_validation_error
 from provisioner.blueprint.yaml_document import UNUSABLE, read_yaml
-from provisioner.errors import BlueprintInvalid, Finding, SourceLocation, UserInputError
+from provisioner.errors import BlueprintInvalid, Finding, SourceLocation
 
 #: The format versions this provisioner reads.
 SUPPORTED_FORMATS = (1,)
@@ -59,7 +59,7 @@ def load_blueprint(path: str | Path) -> LoadedBlueprint:
     Cross-references and Azure's rules are checked later, by ``provisioner.rules``.
     """
     file = str(path)
-    raw = read_bounded(path, _limit_for(file))
+    raw = read_bounded(path, max_bytes(file))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -74,26 +74,23 @@ def load_blueprint(path: str | Path) -> LoadedBlueprint:
     return parse_blueprint(text, file)
 
 
-def max_bytes() -> int:
-    """The size limit: ``PROVISION_BLUEPRINT_MAX_BYTES`` when set, else ``DEFAULT_MAX_BYTES``."""
+def max_bytes(file: str) -> int:
+    """The size limit: ``PROVISION_BLUEPRINT_MAX_BYTES`` when set, else ``DEFAULT_MAX_BYTES``.
+
+    A setting that is not a positive number of bytes is reported for ``file`` like every other
+    reason it cannot be read (``InvalidSetting``, exit 2).
+    """
     value = os.environ.get(MAX_BYTES_ENV, "").strip()
     if not value:
         return DEFAULT_MAX_BYTES
-    if not value.isdigit() or int(value) < 1:
-        raise UserInputError(f"{MAX_BYTES_ENV}={value!r}: give the limit as a number of bytes")
-    return int(value)
-
-
-def _limit_for(file: str) -> int:
-    try:
-        return max_bytes()
-    except UserInputError as exc:  # reported like every other reason the file cannot be read
-        finding = Finding(
-            "InvalidSetting",
-            str(exc),
-            hint=f"unset {MAX_BYTES_ENV}, or give a number of bytes (8388608 for 8 MiB)",
-        )
-        raise BlueprintInvalid(file, [finding]) from None
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    finding = Finding(
+        "InvalidSetting",
+        f"{MAX_BYTES_ENV}={value!r} is not a number of bytes",
+        hint=f"unset {MAX_BYTES_ENV}, or give a number of bytes (8388608 for 8 MiB)",
+    )
+    raise BlueprintInvalid(file, [finding])
 
 
 def read_bounded(path: str | Path, limit: int) -> bytes:
@@ -111,7 +108,10 @@ def read_bounded(path: str | Path, limit: int) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             what = _not_a_file(info.st_mode)
-            hint = "give the blueprint file, not its directory" if what == "a directory" else None
+            if what == "a directory":
+                hint = "give the blueprint file, not its directory"
+            else:  # a pipe may never end, nor a device: only a file has a size to check
+                hint = "save the blueprint to a file and give its path"
             raise _unreadable(file, f"it is {what}, not a file", hint)
         try:
             raw = _read_at_most(fd, limit + 1)

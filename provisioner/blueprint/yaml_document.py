@@ -25,6 +25,7 @@ from __future__ import annotations
 import gc
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -182,10 +183,9 @@ _UNAVAILABLE = object()
 _NOT_FOR_C = re.compile(r"^%", re.MULTILINE)
 
 try:
-    import yaml as _pyyaml
+    from yaml import events as _events
     from yaml._yaml import CParser as _CParser  # ImportError without libyaml
 except ImportError:  # pragma: no cover - PyYAML with libyaml is a dependency
-    _pyyaml = None
     _CParser = None
 
 #: ruamel's YAML 1.2 resolver, on its own: no directives reach the C path, so the default
@@ -193,6 +193,13 @@ except ImportError:  # pragma: no cover - PyYAML with libyaml is a dependency
 _RESOLVER = VersionedResolver(
     loadumper=SimpleNamespace(_scanner=SimpleNamespace(yaml_version=None))
 )
+
+
+@lru_cache(maxsize=4096)
+def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> Any:
+    """The resolver's tag for a scalar: blueprints repeat most of theirs (tcp, 80, true, names
+    of pools and probes), and resolving tries a regular expression per candidate type."""
+    return _RESOLVER.resolve(ScalarNode, value, implicit)
 
 
 @dataclass(frozen=True)
@@ -209,16 +216,17 @@ def _compose_in_c(text: str) -> _Composed | object:
     """
     if _CParser is None or _NOT_FOR_C.search(text):
         return _UNAVAILABLE
-    parser = _CParser(text)
     try:
-        composer = _EventComposer(parser)
-        return _Composed(composer.single_document(), composer.aliases)
+        parser = _CParser(text)
+        try:
+            composer = _EventComposer(parser)
+            return _Composed(composer.single_document(), composer.aliases)
+        finally:
+            parser.dispose()
     except _LimitExceeded:
         raise
     except Exception:  # any problem at all: ruamel composes again and reports it
         return _UNAVAILABLE
-    finally:
-        parser.dispose()
 
 
 class _Fallback(Exception):
@@ -240,62 +248,63 @@ class _EventComposer:
         self.nodes = 0
 
     def single_document(self) -> Node | None:
-        events = _pyyaml.events
         self._get()  # stream start
-        if isinstance(self._peek(), events.StreamEndEvent):
+        if type(self._peek()) is _events.StreamEndEvent:
             return None
         self._get()  # document start
         root = self._node(0)
         self._get()  # document end
-        if not isinstance(self._peek(), events.StreamEndEvent):
+        if type(self._peek()) is not _events.StreamEndEvent:
             raise _Fallback("more than one document")
         return root
 
     def _node(self, levels: int) -> Node:
         event = self._get()
         kind = type(event)
-        if kind is _pyyaml.events.AliasEvent:
+        anchor = event.anchor
+        if kind is _events.AliasEvent:
             self.aliases += 1
             try:
-                return self.anchors[event.anchor]
+                return self.anchors[anchor]
             except KeyError:
                 raise _Fallback("undefined alias") from None
-        if event.anchor is not None and event.anchor in self.anchors:
+        if anchor is not None and anchor in self.anchors:
             raise _Fallback("an anchor defined twice")  # ruamel warns and takes the last one
         if event.tag is not None and event.tag != "!":
             raise _Fallback("an explicit tag")
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise _too_many(0, event.start_mark)
-        if kind is _pyyaml.events.ScalarEvent:
+        if kind is _events.ScalarEvent:
             value = event.value
             if len(value) > MAX_SCALAR:
                 raise _too_long(len(value), event.start_mark)
-            tag = _RESOLVER.resolve(ScalarNode, value, event.implicit)
+            tag = _scalar_tag(value, event.implicit)
             node: Node = ScalarNode(tag, value, event.start_mark, event.end_mark, style=event.style)
-            if event.anchor is not None:
-                self.anchors[event.anchor] = node
+            if anchor is not None:
+                self.anchors[anchor] = node
             return node
         if levels >= MAX_DEPTH:
             raise _too_deep(event.start_mark)
-        if kind is _pyyaml.events.SequenceStartEvent:
+        inner = levels + 1
+        if kind is _events.SequenceStartEvent:
             tag = _RESOLVER.resolve(SequenceNode, None, event.implicit)
             seq = SequenceNode(tag, [], event.start_mark, None, event.flow_style)
-            if event.anchor is not None:
-                self.anchors[event.anchor] = seq  # before the items: an alias inside is a cycle
-            end = _pyyaml.events.SequenceEndEvent
-            while type(self._peek()) is not end:
-                seq.value.append(self._node(levels + 1))
+            if anchor is not None:
+                self.anchors[anchor] = seq  # before the items: an alias inside is a cycle
+            items = seq.value
+            while type(self._peek()) is not _events.SequenceEndEvent:
+                items.append(self._node(inner))
             seq.end_mark = self._get().end_mark
             return seq
         tag = _RESOLVER.resolve(MappingNode, None, event.implicit)
         mapping = MappingNode(tag, [], event.start_mark, None, event.flow_style)
-        if event.anchor is not None:
-            self.anchors[event.anchor] = mapping
-        end = _pyyaml.events.MappingEndEvent
-        while type(self._peek()) is not end:
-            key = self._node(levels + 1)
-            mapping.value.append((key, self._node(levels + 1)))
+        if anchor is not None:
+            self.anchors[anchor] = mapping
+        pairs = mapping.value
+        while type(self._peek()) is not _events.MappingEndEvent:
+            key = self._node(inner)
+            pairs.append((key, self._node(inner)))
         mapping.end_mark = self._get().end_mark
         return mapping
 

@@ -131,6 +131,7 @@ def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path):
     finding = _only(caught.value)
     assert finding.code == "FileUnreadable"
     assert str(fifo) in finding.message and "named pipe" in finding.message
+    assert finding.hint == "save the blueprint to a file and give its path"
 
 
 def test_a_directory_is_refused_with_a_hint(tmp_path: Path):
