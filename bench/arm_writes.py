@@ -29,19 +29,12 @@ from provisioner.apply.lifecycle import (  # noqa: E402
     load_and_validate,
     plan_environment,
 )
+from provisioner.arm.kinds import spec  # noqa: E402
 from provisioner.arm.target import open_target  # noqa: E402
 from provisioner.compile.desired import Kind  # noqa: E402
 from provisioner.localcloud import LocalCloud  # noqa: E402
 
 WRITES = {"PUT", "POST", "PATCH", "DELETE"}
-TYPE_OF_KIND = {
-    Kind.RESOURCE_GROUP: "Microsoft.Resources/resourceGroups",
-    Kind.VIRTUAL_NETWORK: "Microsoft.Network/virtualNetworks",
-    Kind.PUBLIC_IP: "Microsoft.Network/publicIPAddresses",
-    Kind.LOAD_BALANCER: "Microsoft.Network/loadBalancers",
-    Kind.NETWORK_INTERFACE: "Microsoft.Network/networkInterfaces",
-    Kind.VIRTUAL_MACHINE: "Microsoft.Compute/virtualMachines",
-}
 
 
 def big_lb_blueprint() -> str:
@@ -140,7 +133,7 @@ def critical_path(state, latency: dict[str, float]) -> float:
     """Longest dependency path, in virtual seconds of PUT latency."""
     finish: dict[str, float] = {}
     for res in state.order():  # dependencies first
-        own = latency.get(f"{TYPE_OF_KIND[res.kind]}:PUT", latency.get("*", 0.0))
+        own = latency.get(f"{spec(res.kind).arm_type}:PUT", latency.get("*", 0.0))
         start = max((finish[d] for d in res.depends_on if d in finish), default=0.0)
         finish[res.key] = start + own
     return max(finish.values(), default=0.0)

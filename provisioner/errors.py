@@ -65,6 +65,26 @@ class BlueprintInvalid(UserInputError):
         super().__init__(f"{file}: {len(errors)} error(s)")
 
 
+class CloudError(ProvisionerError):
+    """Azure refused a call, or the connection to it failed, after the retries the policy allows.
+
+    ``code`` is Azure's error code (``AuthorizationFailed``), else the HTTP status
+    (``HTTP502``), else what happened to the connection (``ConnectionFailed``,
+    ``ConnectionDropped``). ``cause`` is the SDK's exception, for code that needs Azure's
+    details (``provisioner.arm.retry`` reads codes and statuses through it). Built by
+    ``provisioner.arm.retry.cloud_error``, the one translation from the SDK's exceptions.
+    """
+
+    exit_code = 1
+
+    def __init__(
+        self, code: str, message: str, *, what: str = "", cause: BaseException | None = None
+    ) -> None:
+        self.code, self.message, self.what, self.cause = code, message, what, cause
+        prefix = f"{what}: " if what else ""
+        super().__init__(f"{prefix}{code}: {message}")
+
+
 class ApplyFailed(ProvisionerError):
     """A non-transient Azure error while applying: the code Azure gave, the resource, the source."""
 
@@ -76,7 +96,10 @@ class ApplyFailed(ProvisionerError):
         message: str,
         resource: str,
         location: SourceLocation | None = None,
+        hint: str | None = None,
     ) -> None:
         self.code, self.message, self.resource, self.location = code, message, resource, location
+        #: What the user can change, when the tool knows (a policy refusal, say).
+        self.hint = hint
         where = f" ({location})" if location else ""
         super().__init__(f"{resource}: {code}: {message}{where}")

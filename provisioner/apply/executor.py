@@ -2,10 +2,13 @@
 
 Each resource starts as soon as everything it depends on has finished — not level by level, so
 a slow VM never holds back an unrelated load balancer. Every call goes through the one retry
-policy. A load balancer is one PUT guarded by the ETag the plan read; on 412 (someone else wrote
-it in between) the executor re-reads it, re-plans that one resource and tries again with the new
-ETag. Deletions of resources the blueprint dropped run around the walk: VMs and NICs first (they
-hold references to pools and IPs), load balancers, public IPs and networks after it.
+policy, request by request (``arm.write_once``): a failed status poll is polled again in place, a
+write whose answer was lost is sent again only when the resource, read again, is not what the
+plan asked for — so each resource is written once. A load balancer is one PUT guarded by the
+ETag the plan read; on 412 (someone else wrote it in between) the executor re-reads it,
+re-plans that one resource and tries again with the new ETag. Deletions of resources the
+blueprint dropped run around the walk: VMs and NICs first (they hold references to pools and
+IPs), load balancers, public IPs and networks after it.
 """
 
 from __future__ import annotations
@@ -22,13 +25,17 @@ from provisioner.apply.events import Event, EventSink, State, ignore
 from provisioner.apply.secrets import fill_placeholders
 from provisioner.arm import writes
 from provisioner.arm.kinds import DeletePhase, deletion_order, spec
+from provisioner.arm.policy import CODE as POLICY_CODE
+from provisioner.arm.policy import policy_refusal
 from provisioner.arm.reads import get_body, read_resource
 from provisioner.arm.retry import (
     DEFAULT_POLICY,
+    Retrier,
     RetryPolicy,
-    call_with_retry,
     describe,
     error_code,
+    retrier,
+    retrying_call,
 )
 from provisioner.arm.target import Target
 from provisioner.compile.backends import BACKEND
@@ -111,17 +118,18 @@ class Executor:
         self.replanned: dict[str, Change] = {}
 
     # -- retries -----------------------------------------------------------------------------
-    def _call(self, key: str, action: str, fn: Callable[[], Any], **kw: Any) -> Any:
+    def _retry(self, key: str, action: str) -> Retrier:
+        """The retrier of one resource's writes: each retry is an event (and counted on the
+        target, with the reads and polls the pipeline retried in place)."""
+
         def on_retry(exc: BaseException, delay: float) -> None:
             self.events(Event(key, action, State.RETRYING, message=f"{error_code(exc)}"))
 
-        return call_with_retry(
-            fn, sleep=self.target.sleep, policy=self.policy, on_retry=on_retry, **kw
-        )
+        return retrier(self.target, self.policy, on_retry)
 
     def read(self, fn: Callable[[], Any]) -> Any:
-        """The retry wrapper for reads (the planner's ``call``)."""
-        return call_with_retry(fn, sleep=self.target.sleep, policy=self.policy)
+        """The retry wrapper for reads (the planner's ``call``); gives up with a CloudError."""
+        return retrying_call(self.target, self.policy)(fn)
 
     # -- the run -----------------------------------------------------------------------------
     def run(self) -> ApplyReport:
@@ -226,21 +234,22 @@ class Executor:
         etag = change.etag
         for _ in range(MAX_ETAG_RETRIES):
             if change.tags_only and not _adopted(resource):
-                return self._call(
-                    resource.key, "update", lambda lv=live: self._patch_tags(resource, lv)
-                )
+                return self._patch_tags(resource, live)
             body = self._body_for(resource, change, live)
             guard = etag if (spec(resource.kind).if_match or _adopted(resource)) else None
             rg, name = resource.resource_group, resource.name
             if _adopted(resource) and live and live.get("id"):
                 rg, name = resource_group_of(str(live["id"])), str(live["id"]).split("/")[-1]
             try:
-                return self._call(
-                    resource.key,
-                    str(change.action),
-                    lambda b=body, g=guard, rg=rg, n=name: writes.put(
-                        self.target, resource.kind, rg, n, b, if_match=g
-                    ),
+                return writes.put(
+                    self.target,
+                    resource.kind,
+                    rg,
+                    name,
+                    body,
+                    if_match=guard,
+                    retry=self._retry(resource.key, str(change.action)),
+                    landed=lambda live: plan_resource(resource, live).action is Action.NOOP,
                 )
             except HttpResponseError as exc:
                 if exc.status_code != 412 or guard is None:
@@ -264,7 +273,8 @@ class Executor:
         blueprint does not say can be erased by it."""
         tags = {**((live or {}).get("tags") or {}), **(body_of(resource).get("tags") or {})}
         rg, name = resource.resource_group, resource.name
-        return writes.patch_tags(self.target, resource.kind, rg, name, tags)
+        retry = self._retry(resource.key, "update")
+        return writes.patch_tags(self.target, resource.kind, rg, name, tags, retry=retry)
 
     def _body_for(
         self, resource: DesiredResource, change: Change, live: dict[str, Any] | None
@@ -349,8 +359,8 @@ class Executor:
             started = time.monotonic()
             self.events(Event(key, "update", State.RUNNING, message="leaving removed pools"))
             try:
-                final = self._call(
-                    key, "update", lambda n=nic_id, p=pools: writes.leave_pools(self.target, n, p)
+                final = writes.leave_pools(
+                    self.target, nic_id, pools, retry=self._retry(key, "update")
                 )
             except BaseException as exc:
                 self.events(Event(key, "update", State.FAILED, message=describe(exc)))
@@ -382,12 +392,12 @@ class Executor:
         self.events(Event(change.key, "delete", State.RUNNING))
         started = time.monotonic()
         try:
-            self._call(
-                change.key,
-                "delete",
-                lambda: writes.delete(
-                    self.target, change.kind, resource_group_of(change.id), change.name
-                ),
+            writes.delete(
+                self.target,
+                change.kind,
+                resource_group_of(change.id),
+                change.name,
+                retry=self._retry(change.key, "delete"),
             )
         except BaseException as exc:
             outcome.state = State.FAILED
@@ -400,6 +410,11 @@ class Executor:
     def _failure(self, key: str, exc: BaseException, source: BlueprintPath) -> BaseException:
         if isinstance(exc, ApplyFailed | KeyboardInterrupt | SystemExit):
             return exc
+        refusal = policy_refusal(exc)
+        if refusal is not None:
+            return ApplyFailed(
+                POLICY_CODE, refusal.describe(), key, self.locate(source), hint=refusal.hint
+            )
         return ApplyFailed(error_code(exc), describe(exc), key, self.locate(source))
 
 

@@ -6,7 +6,7 @@ benchmarks and ``cleanup`` drive the same code the commands do.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,10 +18,11 @@ from provisioner.apply.executor import ApplyReport, Executor
 from provisioner.arm.reads import environment_tags
 from provisioner.arm.retry import DEFAULT_POLICY, RetryPolicy, retrying_call
 from provisioner.arm.target import Target
+from provisioner.blueprint.user_tags import tags_problem
 from provisioner.compile.compiler import CompileContext, compile_blueprint
 from provisioner.compile.desired import DesiredState, Ownership
 from provisioner.compile.tags import TAG_CREATED
-from provisioner.errors import BlueprintInvalid, Finding, SourceLocation
+from provisioner.errors import BlueprintInvalid, Finding, SourceLocation, UserInputError
 from provisioner.guest import step
 from provisioner.guest.step import GuestPlanItem, GuestStepReport, Mode
 from provisioner.plan.mapping import live_mapping
@@ -121,14 +122,20 @@ def desired_state(
     ttl: str | None = None,
     now: datetime | None = None,
     policy: RetryPolicy = DEFAULT_POLICY,
+    extra_tags: Mapping[str, str] | None = None,
 ) -> DesiredState:
     """Compile for ``env`` on ``target``: the live expiry is kept unless ``ttl`` replaces it, the
-    live creation time is always kept (``now`` for a new environment)."""
+    live creation time is always kept (``now`` for a new environment). ``extra_tags``
+    (``--tag``) go on every resource, over the blueprint's ``tags:``."""
+    extra = dict(extra_tags or {})
+    problem = tags_problem({**loaded.blueprint.tags, **extra}) if extra else None
+    if problem:
+        raise UserInputError(f"--tag with the blueprint's tags: {problem}")
     now = now or datetime.now(UTC)
     default_ttl = getattr(getattr(loaded.blueprint, "defaults", None), "ttl", None)
     live = environment_tags(target, env, retrying_call(target, policy))
     expires = resolve_expiry(ttl, default_ttl, live.expires, now)
-    ctx = CompileContext(env, target.subscription_id, loaded.digest, expires)
+    ctx = CompileContext(env, target.subscription_id, loaded.digest, expires, extra_tags=extra)
     state = compile_blueprint(loaded.blueprint, ctx)
     return with_created(state, resolve_created(live.created, now))
 

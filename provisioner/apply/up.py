@@ -10,7 +10,7 @@ before anything is written (raise to stop), ``progress`` wraps the apply with an
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
@@ -30,6 +30,7 @@ from provisioner.compile.desired import MappingRow
 from provisioner.errors import ApplyFailed
 from provisioner.guest.step import GuestPlanItem, GuestStepReport, GuestVmResult
 from provisioner.plan.model import Plan
+from provisioner.plan.references import verify_existing
 
 #: VMs whose guest step runs at once (one run-command per VM at a time, Azure's own limit).
 GUEST_PARALLEL = 16
@@ -52,9 +53,12 @@ class Preview:
         return self.plan.has_changes or bool(self.pending_guest)
 
 
-def preview_up(target: Target, loaded: Loaded, env: str) -> Preview:
+def preview_up(
+    target: Target, loaded: Loaded, env: str, *, extra_tags: Mapping[str, str] | None = None
+) -> Preview:
     """Reads only: the plan of ``up`` for ``env``, guest step included."""
-    desired = desired_state(target, loaded, env)
+    verify_existing(target, loaded.blueprint, loaded.source)
+    desired = desired_state(target, loaded, env, extra_tags=extra_tags)
     return Preview(plan_environment(target, desired), plan_guest(target, desired))
 
 
@@ -70,6 +74,8 @@ class UpReport:
     failure: ApplyFailed | None = None
     #: Seconds: ``plan``, ``apply`` (the executor's own total), ``guest`` and ``total``.
     timings: dict[str, float] = field(default_factory=dict)
+    #: Failed requests retried on the way (reads, polls, writes that had not landed, busy VMs).
+    retries: int = 0
 
     @property
     def guest_failures(self) -> list[GuestVmResult]:
@@ -92,6 +98,7 @@ def bring_up(
     env: str,
     *,
     ttl: str | None = None,
+    extra_tags: Mapping[str, str] | None = None,
     max_parallel: int = 8,
     confirm: Callable[[Plan], None] = lambda plan: None,
     progress: Callable[[], AbstractContextManager[EventSink]] = lambda: nullcontext(ignore),
@@ -101,11 +108,13 @@ def bring_up(
     apply, run the guest step, and return the mapping with the addresses now live.
 
     An apply that Azure refuses comes back as ``report.failure`` with the plan, so the caller
-    can say what was planned; any other user error (a read that fails, a refused confirmation)
-    is raised.
+    can say what was planned; any other user error (a read that fails, a refused confirmation,
+    a brownfield id that names nothing: ``MissingReferences``) is raised.
     """
     started = time.monotonic()
-    desired = desired_state(target, loaded, env, ttl=ttl)
+    retries_before = target.retries.value
+    verify_existing(target, loaded.blueprint, loaded.source)  # before the first write
+    desired = desired_state(target, loaded, env, ttl=ttl, extra_tags=extra_tags)
     report = UpReport(plan_environment(target, desired))
     planned = time.monotonic()
     if report.plan.has_changes:
@@ -122,6 +131,7 @@ def bring_up(
             )
     except ApplyFailed as exc:
         report.failure = exc
+        report.retries = target.retries.value - retries_before
         return report
     applied = time.monotonic()
     report.guest = run_guest(
@@ -134,4 +144,5 @@ def bring_up(
         "guest": round(ended - applied, 3),
         "total": round(ended - started, 3),
     }
+    report.retries = target.retries.value - retries_before
     return report

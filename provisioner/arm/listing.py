@@ -156,7 +156,11 @@ def list_managed_graph(
 def list_group(target: Target, group: str, call: Call = direct) -> list[ListedResource]:
     """Everything in one resource group, ours or not; empty when the group is gone."""
     items = target.resources.resources
-    try:
-        return call(lambda: [from_sdk(i) for i in items.list_by_resource_group(group)])
-    except ResourceNotFoundError:
-        return []
+
+    def listed() -> list[ListedResource]:
+        try:
+            return [from_sdk(i) for i in items.list_by_resource_group(group)]
+        except ResourceNotFoundError:  # inside ``call``: a retrying call translates the rest
+            return []
+
+    return call(listed)

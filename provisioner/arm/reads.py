@@ -38,12 +38,16 @@ def get_body(
 ) -> dict[str, Any] | None:
     """The live body (wire JSON) of one resource, or None when it does not exist."""
     ops = operations(target, kind)
-    try:
-        if spec(kind).subscription_level:
-            model = call(lambda: ops.get(name))
-        else:
-            model = call(lambda: ops.get(resource_group, name))
-    except ResourceNotFoundError:
+    args = (name,) if spec(kind).subscription_level else (resource_group, name)
+
+    def get() -> Any:
+        try:
+            return ops.get(*args)
+        except ResourceNotFoundError:  # inside ``call``, which translates what it gives up
+            return None
+
+    model = call(get)
+    if model is None:
         return None
     return model.as_dict() if hasattr(model, "as_dict") else dict(model)
 

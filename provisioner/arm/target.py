@@ -2,8 +2,9 @@
 
 This is the only module that imports ``provisioner.localcloud``. Everything above it sees a
 :class:`Target`: three real SDK clients, a ``sleep`` (virtual, scaled time on the local cloud) and a
-label for the first line of output. Clients are built with ``retry_total=0`` so that
-``arm.retry`` owns every retry.
+label for the first line of output. Clients are built with ``arm.retry.RetryReads`` in
+azure-core's retry slot, so that ``arm.retry`` owns every retry: GETs (reads and status polls)
+are retried in place, writes never by the pipeline; the retries are counted on the target.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ if TYPE_CHECKING:  # the SDK is imported when a target is opened, not when this 
     from azure.mgmt.compute import ComputeManagementClient
     from azure.mgmt.network import NetworkManagementClient
     from azure.mgmt.resource.resources import ResourceManagementClient
+
+    from provisioner.arm.retry import RetryCount
 
 CloudKind = Literal["local", "azure"]
 
@@ -52,6 +55,12 @@ class OfflineCredential:
         pass
 
 
+def _retry_count() -> RetryCount:
+    from provisioner.arm.retry import RetryCount  # azure-core: loaded when a target opens
+
+    return RetryCount()
+
+
 @dataclass
 class Target:
     """Clients and conventions for one cloud. Close it when done (the local cloud holds a DB)."""
@@ -65,6 +74,8 @@ class Target:
     sleep: Callable[[float], None]
     #: The LocalCloud object when ``kind == "local"``: tests and benchmarks read its request log.
     local: Any = None
+    #: Failed requests retried on this target so far (``arm.retry``); ``up`` reports its share.
+    retries: RetryCount = field(default_factory=_retry_count)
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def close(self) -> None:
@@ -118,8 +129,10 @@ def open_target(
     return _local_target(state, local_cloud, sub)
 
 
-def _client_kwargs(polling_interval: float) -> dict[str, Any]:
-    return {"retry_total": 0, "polling_interval": polling_interval}
+def _client_kwargs(polling_interval: float, retries: RetryCount) -> dict[str, Any]:
+    from provisioner.arm.retry import RetryReads  # azure-core: loaded when a target opens
+
+    return {"retry_policy": RetryReads(count=retries), "polling_interval": polling_interval}
 
 
 def _azure_target(subscription: str) -> Target:
@@ -129,7 +142,8 @@ def _azure_target(subscription: str) -> Target:
     from azure.mgmt.resource.resources import ResourceManagementClient
 
     credential = DefaultAzureCredential()
-    kwargs = _client_kwargs(AZURE_POLLING_INTERVAL)
+    retries = _retry_count()
+    kwargs = _client_kwargs(AZURE_POLLING_INTERVAL, retries)
     network = NetworkManagementClient(credential, subscription, **kwargs)
     compute = ComputeManagementClient(credential, subscription, **kwargs)
     resources = ResourceManagementClient(credential, subscription, **kwargs)
@@ -141,6 +155,7 @@ def _azure_target(subscription: str) -> Target:
         compute=compute,
         resources=resources,
         sleep=time.sleep,
+        retries=retries,
         _closers=[network.close, compute.close, resources.close, credential.close],
     )
 
@@ -164,7 +179,8 @@ def _local_target(
         where = str(getattr(cloud, "state_path", None) or "in memory")
     sub = subscription or localcloud.DEFAULT_SUBSCRIPTION
     credential = OfflineCredential()
-    kwargs = _client_kwargs(LOCAL_POLLING_INTERVAL)
+    retries = _retry_count()
+    kwargs = _client_kwargs(LOCAL_POLLING_INTERVAL, retries)
     base_url = cloud.base_url
     clients = [
         factory(credential, sub, base_url=base_url, transport=cloud.transport(), **kwargs)
@@ -184,6 +200,7 @@ def _local_target(
         resources=resources,
         sleep=sleeper.sleep,
         local=cloud,
+        retries=retries,
         _closers=closers,
     )
 
@@ -195,4 +212,9 @@ def open_graph_client(target: Target) -> Any:
     from azure.identity import DefaultAzureCredential
     from azure.mgmt.resourcegraph import ResourceGraphClient
 
-    return ResourceGraphClient(DefaultAzureCredential())
+    from provisioner.arm.retry import RetryReads
+
+    # A Resource Graph query is a POST that reads: retried in place like a GET.
+    reads = frozenset({"GET", "HEAD", "POST"})
+    policy = RetryReads(count=target.retries, reads=reads)
+    return ResourceGraphClient(DefaultAzureCredential(), retry_policy=policy)

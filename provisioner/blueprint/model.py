@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from provisioner.blueprint.user_tags import tags_problem
+
 #: Names reach Azure resource names and, through them, guest scripts: keep them boring.
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9-]{0,39}$"
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
@@ -266,10 +268,22 @@ class Blueprint(Strict):
         description="Deploy into this existing resource group instead of creating one",
     )
     defaults: Defaults = Field(default_factory=Defaults)
+    tags: dict[str, str] = Field(
+        default_factory=dict,
+        description="Tags put on every resource the environment creates (the tool's own win)",
+    )
     network: Network
     vms: dict[Name, Vm] = Field(default_factory=dict)
     load_balancers: dict[Name, LoadBalancer] = Field(default_factory=dict)
     guest: Guest = Field(default_factory=Guest)
+
+    @field_validator("tags")
+    @classmethod
+    def _azure_tags(cls, v: dict[str, str]) -> dict[str, str]:
+        problem = tags_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
 
     def expanded_vms(self) -> dict[str, tuple[str, Vm]]:
         """Every concrete VM name → (the blueprint key it came from, its spec).

@@ -13,8 +13,10 @@ from provisioner.cli.plumbing import (
     OutputOpt,
     StateOpt,
     SubscriptionOpt,
+    TagOpt,
     add_command,
     cli_target,
+    parse_tags,
     start,
 )
 from provisioner.errors import ProvisionerError
@@ -27,6 +29,7 @@ def plan(
     detailed_exitcode: bool = typer.Option(
         False, "--detailed-exitcode", help="Exit 3 when the plan has changes"
     ),
+    tag: list[str] = TagOpt,
     cloud: str | None = CloudOpt,
     subscription: str | None = SubscriptionOpt,
     state: Path | None = StateOpt,
@@ -38,9 +41,13 @@ def plan(
 
     loaded, env = start(blueprint, env, output, cloud, subscription, state)
     assert loaded is not None and env is not None
+    try:
+        extra_tags = parse_tags(tag)
+    except ProvisionerError as exc:
+        fail(exc, output)
     target = cli_target(cloud, subscription, state, output)
     try:
-        preview = preview_up(target, loaded, env)
+        preview = preview_up(target, loaded, env, extra_tags=extra_tags)
     except ProvisionerError as exc:
         fail(exc, output)
     finally:

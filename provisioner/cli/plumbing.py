@@ -107,6 +107,27 @@ def check_duration(value: str, option: str, now: datetime | None = None) -> time
     return delta
 
 
+TagOpt = typer.Option(
+    [], "--tag", help="Put tag NAME=VALUE on every resource (repeatable; over the blueprint's tags)"
+)
+
+
+def parse_tags(values: list[str] | None) -> dict[str, str]:
+    """``--tag k=v`` options as a mapping; exit 2 for anything Azure would not take as a tag."""
+    from provisioner.blueprint.user_tags import tags_problem
+
+    tags: dict[str, str] = {}
+    for value in values or []:
+        name, sep, tag_value = value.partition("=")
+        if not sep or not name.strip():
+            raise UserInputError(f"--tag {value!r}: write NAME=VALUE")
+        tags[name.strip()] = tag_value
+    problem = tags_problem(tags)
+    if problem:
+        raise UserInputError(f"--tag: {problem}")
+    return tags
+
+
 def parse_now(value: str | None) -> datetime:
     """``--now``: an ISO 8601 timestamp, or the clock when it is not given."""
     from provisioner.envs.ttl import parse_timestamp, utc_now

@@ -21,9 +21,9 @@ pools in, and ``down`` takes them out again.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from provisioner.blueprint.model import Blueprint, Frontend, LoadBalancer, Vm
@@ -57,6 +57,8 @@ class CompileContext:
     subscription_id: str
     digest: str
     expires: str | None = None  # ISO 8601 UTC
+    #: ``up --tag k=v``: over the blueprint's ``tags:``, under the tool's own.
+    extra_tags: Mapping[str, str] = field(default_factory=dict)
     #: False: resource bodies are left as wire JSON (same checks, no Azure SDK; see ``Scope``).
     sdk_bodies: bool = True
 
@@ -129,7 +131,12 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _compile(bp: Blueprint, ctx: CompileContext) -> DesiredState:
-    tags = Tags(env=ctx.env, digest=ctx.digest, expires=ctx.expires)
+    tags = Tags(
+        env=ctx.env,
+        digest=ctx.digest,
+        expires=ctx.expires,
+        user={**bp.tags, **ctx.extra_tags},
+    )
     if bp.resource_group_id is not None:
         rg_name = ids.parse_resource_id(bp.resource_group_id).name
     else:

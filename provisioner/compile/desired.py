@@ -6,6 +6,7 @@ executor PUTs is exactly what goes on the wire. Everything else here is plain fr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -126,9 +127,11 @@ class Tags:
     digest: str
     expires: str | None  # ISO 8601 UTC, or None when no TTL
     created: str | None = None  # ISO 8601 UTC of the environment's first ``up``; kept from live
+    #: The user's own tags (blueprint ``tags:``, ``--tag``); the tool's always win.
+    user: Mapping[str, str] = field(default_factory=dict)
 
     def as_dict(self, *, holder: bool = True) -> dict[str, str]:
-        out = {TAG_ENV: self.env, TAG_MANAGED: MANAGED_VALUE}
+        out = {**self.user, TAG_ENV: self.env, TAG_MANAGED: MANAGED_VALUE}
         if holder:
             out[TAG_BLUEPRINT] = self.digest
         if self.expires:

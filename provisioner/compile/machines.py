@@ -24,6 +24,10 @@ WINDOWS_IMAGE = "MicrosoftWindowsServer:WindowsServer:2022-datacenter-azure-edit
 
 #: Standard SSD: the cheapest managed disk every size accepts that boots in reasonable time.
 OS_DISK_TYPE = "StandardSSD_LRS"
+#: The OS disk goes with its VM. Teardown counts on it: an OS disk that is attached with any
+#: other option, or is not named by ``names.os_disk``, is not one the tool created
+#: (``envs/ownership.py``), and its VM and group stay.
+OS_DISK_DELETE_OPTION = "Delete"
 
 
 class InvalidImage(UserInputError):
@@ -98,7 +102,7 @@ def virtual_machine_body(scope: Scope, vm_name: str, vm: Vm, nic_id: str) -> com
                     "name": names.os_disk(scope.env, vm_name),
                     "createOption": "FromImage",
                     "caching": "ReadWrite",
-                    "deleteOption": "Delete",
+                    "deleteOption": OS_DISK_DELETE_OPTION,
                     "managedDisk": {"storageAccountType": OS_DISK_TYPE},
                 },
             },

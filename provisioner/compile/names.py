@@ -89,3 +89,28 @@ def computer_name(vm: str, os: str) -> str:
     """The guest's hostname: the blueprint's VM name, shortened for Windows (NetBIOS: 15)."""
     limit = WINDOWS_COMPUTER_NAME_MAX if os == "windows" else LINUX_COMPUTER_NAME_MAX
     return fit(vm, limit)
+
+
+def is_os_disk_of(env: str, vm_resource: str, disk: str) -> bool:
+    """Whether ``disk`` is the name :func:`os_disk` gives the OS disk of the VM that
+    :func:`virtual_machine` named ``vm_resource`` (names compared as Azure does, ignoring case).
+
+    Teardown asks this to tell the VM's own OS disk from a disk someone else swapped in. The
+    blueprint's VM name is recovered from whichever of the two names kept it whole; when both
+    were shortened (a VM name of more than 76 characters), the disk name must carry the same
+    readable prefix of it.
+    """
+    vm_resource, disk = vm_resource.lower(), disk.lower()
+    vm_prefix, disk_prefix = f"vm-{env}-".lower(), f"osdisk-{env}-".lower()
+    for name, prefix in ((vm_resource, vm_prefix), (disk, disk_prefix)):
+        if name.startswith(prefix):
+            vm = name[len(prefix) :]
+            if virtual_machine(env, vm).lower() == vm_resource and os_disk(env, vm).lower() == disk:
+                return True
+    kept = vm_resource[len(vm_prefix) : -(_HASH_LEN + 1)].rstrip("-")
+    return (
+        vm_resource.startswith(vm_prefix)
+        and len(vm_resource) == VIRTUAL_MACHINE_MAX
+        and len(disk) == DISK_MAX
+        and disk.startswith(disk_prefix + kept)
+    )

@@ -43,8 +43,15 @@ def destroy(
 
     Raises when the environment cannot be read: without the analysis nothing is deleted.
     """
-    contents, usage = read_deletion_inputs(target, env, retrying_call(target, policy))
-    plan = plan_deletion(env, contents, usage, ignore_users=adopted_nics)
+    inputs = read_deletion_inputs(target, env, retrying_call(target, policy))
+    plan = plan_deletion(
+        env,
+        inputs.group_contents,
+        inputs.used_by,
+        ignore_users=adopted_nics,
+        machines=inputs.machines,
+        late=inputs.late,
+    )
     return execute_deletion(
         target,
         env,

@@ -30,6 +30,7 @@ from provisioner.arm.listing import ListedResource, list_group
 from provisioner.arm.reads import get_body
 from provisioner.arm.retry import (
     DEFAULT_POLICY,
+    TRANSIENT_CODES,
     Call,
     RetryPolicy,
     call_with_retry,
@@ -42,7 +43,7 @@ from provisioner.arm.target import Target
 from provisioner.compile.backends import BACKEND
 from provisioner.compile.desired import Kind
 from provisioner.envs.discovery import Environment
-from provisioner.envs.ownership import DeletionPlan, Left, foreign_in
+from provisioner.envs.ownership import DeletionPlan, Left, attached_reason, foreign_in
 
 #: Codes Azure gives while something that uses a resource is still being deleted.
 IN_USE_CODES = frozenset(
@@ -136,7 +137,7 @@ def execute_deletion(
     for item in plan.left:
         run.report.left.append(item)
         events(Event(_key_of(env, item.id), "delete", State.SKIPPED, message=item.reason))
-    fallen_back = _delete_whole_groups(run, plan.whole_groups)
+    fallen_back = _delete_whole_groups(run, plan.whole_groups, plan.own_disks)
     _delete_one_by_one(run, [*plan.one_by_one, *fallen_back], {a.lower() for a in adopted_nics})
     run.report.seconds = time.monotonic() - started
     return run.report
@@ -147,16 +148,20 @@ def _key_of(env: Environment, resource_id: str) -> str:
     return found.key if found is not None else resource_id.split("/providers/")[-1]
 
 
-def _delete_whole_groups(run: _Run, names: Collection[str]) -> list[ListedResource]:
+def _delete_whole_groups(
+    run: _Run, names: Collection[str], own_disks: Collection[str]
+) -> list[ListedResource]:
     """Delete each group whole; a group that now holds something foreign is kept and its own
-    resources are returned, to go one by one."""
+    resources are returned, to go one by one, except a VM a foreign disk is now attached to
+    (deleting it could take the disk with it): that VM stays, reported."""
     env = run.env
     owned_ids = {r.id.lower() for r in env.resources}
     fallen_back: list[ListedResource] = []
     for group in env.resource_groups:
         if group.name not in names:
             continue
-        foreign = foreign_in(list_group(run.target, group.name, run.call), env.name, owned_ids)
+        contents = list_group(run.target, group.name, run.call)
+        foreign = foreign_in(contents, env.name, owned_ids, own_disks)
         if foreign:
             run.report.left.append(
                 Left(
@@ -165,8 +170,13 @@ def _delete_whole_groups(run: _Run, names: Collection[str]) -> list[ListedResour
                     f"e.g. {foreign[0].id}",
                 )
             )
+            held = {f.managed_by.lower(): f.id for f in foreign if f.managed_by}
             members = [r for r in env.resources if r.resource_group.lower() == group.name.lower()]
-            fallen_back += [r for r in members if r.kind is not None]
+            for r in members:
+                if r.id.lower() in held:
+                    run.report.left.append(Left(r.id, attached_reason(held[r.id.lower()])))
+                elif r.kind is not None:
+                    fallen_back.append(r)
             continue
         if _delete(run, group):
             run.report.resource_groups_deleted.append(group.name)
@@ -187,7 +197,13 @@ def _delete_one_by_one(run: _Run, resources: list[ListedResource], adopted: set[
 
 
 def _delete(run: _Run, res: ListedResource) -> bool:
-    """Delete one resource (or group), retrying ordering conflicts; a failure is a leftover."""
+    """Delete one resource (or group), retrying ordering conflicts; a failure is a leftover.
+
+    The report is exact whatever the attempts met: a delete is recorded once, as deleted when
+    the resource is gone at the end, even if the attempt that removed it lost its answer
+    (a dropped connection, a failed status poll) and later attempts failed; as left, with the
+    last error, only when the resource is still there.
+    """
     kind = res.kind
     assert kind is not None, "the deletion plan holds only kinds we delete"
     run.events(Event(res.key, "delete", State.RUNNING))
@@ -204,16 +220,36 @@ def _delete(run: _Run, res: ListedResource) -> bool:
             lambda: writes.delete(run.target, kind, res.resource_group, res.name),
             sleep=run.target.sleep,
             policy=policy,
-            retry_also=in_use,
+            retry_also=lambda exc: in_use(exc) or failed_transiently(exc),
         )
     except Exception as exc:  # noqa: BLE001 - every failure becomes a leftover
-        run.report.left.append(Left(res.id, f"{error_code(exc)}: {describe(exc)}"))
-        elapsed = time.monotonic() - started
-        run.events(Event(res.key, "delete", State.FAILED, elapsed, error_code(exc)))
-        return False
+        if not _gone(run, res):
+            run.report.left.append(Left(res.id, f"{error_code(exc)}: {describe(exc)}"))
+            elapsed = time.monotonic() - started
+            run.events(Event(res.key, "delete", State.FAILED, elapsed, error_code(exc)))
+            return False
     run.report.deleted.append(res.id)
     run.events(Event(res.key, "delete", State.DONE, time.monotonic() - started))
     return True
+
+
+def failed_transiently(exc: BaseException) -> bool:
+    """A delete whose operation ended Failed with a code Azure uses for "try again"
+    (``InternalServerError`` …). ARM answers a failed resource group deletion's ``Location``
+    poll with the failure's own status, which may be a 4xx that the general policy never
+    retries; a delete is idempotent, so here it is tried again."""
+    if not isinstance(exc, HttpResponseError):
+        return False
+    return bool({c.lower() for c in error_codes(exc)} & TRANSIENT_CODES)
+
+
+def _gone(run: _Run, res: ListedResource) -> bool:
+    """Whether the resource no longer exists (one read, retried as every read is)."""
+    assert res.kind is not None
+    try:
+        return get_body(run.target, res.kind, res.resource_group, res.name, run.call) is None
+    except Exception:  # noqa: BLE001 - cannot tell: the delete's own error stands
+        return False
 
 
 def _detach_adopted(run: _Run, lb: ListedResource, owned_ids: set[str], adopted: set[str]) -> None:

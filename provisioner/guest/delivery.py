@@ -1,34 +1,45 @@
 """Delivering a guest script to a VM through run-command, and recording the result in a tag.
 
 The calls themselves are ``arm.run_command`` (with Azure's "one run-command at a time" quirk)
-and ``arm.writes.patch_tags``; this module retries them under one policy and parses the output.
-A retried script runs again from its start; every generated script is idempotent.
+and ``arm.writes.patch_tags``; this module gives them one retry policy (each failed request is
+retried as itself, see ``arm.write_once``) and parses the output. A script sent again runs
+from its start; every generated script is idempotent. Whatever still fails — Azure's refusal or
+a connection dropped on the last attempt — is a :class:`DeliveryError`, reported on the VM's
+line, never a traceback.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from azure.core.exceptions import HttpResponseError
+from azure.core.exceptions import AzureError
 
 from provisioner.arm.reads import get_body
-from provisioner.arm.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry, describe, error_code
-from provisioner.arm.run_command import is_run_command_busy, run_command
+from provisioner.arm.retry import (
+    DEFAULT_POLICY,
+    Retrier,
+    RetryPolicy,
+    describe,
+    error_code,
+    retrier,
+)
+from provisioner.arm.run_command import run_command
 from provisioner.arm.target import Target
 from provisioner.arm.writes import patch_tags
 from provisioner.compile.desired import Kind
 from provisioner.compile.tags import TAG_GUEST
+from provisioner.errors import CloudError
 from provisioner.guest.output import ScriptOutcome, parse_run_command_result
 from provisioner.guest.spec import GuestScript, OsName
 
 
-class DeliveryError(RuntimeError):
-    """A run-command or tag call that Azure refused (after retries)."""
+class DeliveryError(CloudError):
+    """A run-command or tag call that failed after retries: Azure refused it, or the connection
+    dropped on the last attempt."""
 
     def __init__(self, what: str, exc: BaseException) -> None:
-        super().__init__(f"{what}: {error_code(exc)}: {describe(exc)}")
-        self.code = error_code(exc)
+        cause = exc.cause if isinstance(exc, CloudError) else exc
+        super().__init__(error_code(exc), describe(exc), what=what, cause=cause)
 
 
 class Delivery:
@@ -45,28 +56,25 @@ class Delivery:
         self.policy = policy
         self.on_retry = on_retry
 
-    def _call(self, vm: str, fn: Callable[[], Any]) -> Any:
+    def _retry(self, vm: str) -> Retrier:
         def retried(exc: BaseException, wait: float) -> None:
             if self.on_retry is not None:
                 self.on_retry(vm, exc, wait)
 
-        return call_with_retry(
-            fn,
-            sleep=self.target.sleep,
-            policy=self.policy,
-            on_retry=retried,
-            retry_also=is_run_command_busy,
-        )
+        return retrier(self.target, self.policy, retried)
 
     def run(self, resource_group: str, name: str, script: GuestScript, os: OsName) -> ScriptOutcome:
         """Run ``script`` on the VM and parse what it printed (exit status from its RESULT line)."""
-
-        def once() -> Any:
-            return run_command(self.target, resource_group, name, script.command_id, script.lines)
-
         try:
-            result = self._call(name, once)
-        except HttpResponseError as exc:
+            result = run_command(
+                self.target,
+                resource_group,
+                name,
+                script.command_id,
+                script.lines,
+                retry=self._retry(name),
+            )
+        except (AzureError, CloudError) as exc:
             raise DeliveryError(f"run-command on {name}", exc) from exc
         return parse_run_command_result(result, os)
 
@@ -77,8 +85,9 @@ class Delivery:
         first. Nothing is written when the tag already has the value.
         """
         vm_kind = Kind.VIRTUAL_MACHINE
+        retry = self._retry(name)
         try:
-            vm = self._call(name, lambda: get_body(self.target, vm_kind, resource_group, name))
+            vm = get_body(self.target, vm_kind, resource_group, name, retry)
             if vm is None:
                 raise DeliveryError(f"tagging {name}", LookupError(f"VM {name} not found"))
             tags = dict(vm.get("tags") or {})
@@ -88,6 +97,8 @@ class Delivery:
                 tags.pop(TAG_GUEST, None)
             else:
                 tags[TAG_GUEST] = value
-            self._call(name, lambda: patch_tags(self.target, vm_kind, resource_group, name, tags))
-        except HttpResponseError as exc:
+            patch_tags(self.target, vm_kind, resource_group, name, tags, retry=retry)
+        except DeliveryError:
+            raise
+        except (AzureError, CloudError) as exc:
             raise DeliveryError(f"tagging {name}", exc) from exc

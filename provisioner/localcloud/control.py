@@ -48,6 +48,7 @@ FAULT_KINDS = {
     "503": "503 ServiceUnavailable",
     "409": "409 AnotherOperationInProgress",
     "412": "412 PreconditionFailed",
+    "policy": "403 RequestDisallowedByPolicy from a deny policy assignment (Azure's shape)",
     "canceled": "the long-running operation ends Canceled (superseded), nothing is written",
     "failed": "the long-running operation ends Failed; the resource is left Failed",
     "drop-before": "the connection drops before the write is committed",

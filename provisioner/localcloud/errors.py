@@ -22,6 +22,9 @@ class ArmError(Exception):
         message: str,
         details: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        *,
+        target: str | None = None,
+        additional_info: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
@@ -29,10 +32,18 @@ class ArmError(Exception):
         self.message = message
         self.details = details or []
         self.headers = headers or {}
+        self.target = target
+        self.additional_info = additional_info or []
 
     def body(self) -> dict[str, Any]:
         """The JSON document ARM sends for this error."""
-        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.target is not None:
+            error["target"] = self.target
+        error["details"] = self.details
+        if self.additional_info:
+            error["additionalInfo"] = self.additional_info
+        return {"error": error}
 
 
 def resource_not_found(type_name: str, name: str, rg: str) -> ArmError:

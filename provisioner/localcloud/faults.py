@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -102,4 +103,47 @@ def as_error(rule: FaultRule, req: Request) -> ArmError:
                 }
             ],
         )
+    if kind == "policy":
+        return _policy_refusal(rule, req)
     raise ValueError(kind)
+
+
+def _policy_refusal(rule: FaultRule, req: Request) -> ArmError:
+    """A deny assignment's refusal, shaped as ARM sends it: the policy identifiers as escaped
+    JSON in the message, and a ``PolicyViolation`` entry in ``additionalInfo`` (public reports:
+    microsoft/vscode-apimanagement#348, tayganr/purviewdemo#22)."""
+    name = req.path.rstrip("/").split("/")[-1]
+    assignment = rule.code or "deny-untagged"
+    scope = req.path.split("/resourceGroups/")[0] if "/resourceGroups/" in req.path else req.path
+    assignment_id = f"{scope}/providers/Microsoft.Authorization/policyAssignments/{assignment}"
+    definition_id = "/providers/Microsoft.Authorization/policyDefinitions/local-cloud-deny"
+    display = rule.message or "Require a tag on resources"
+    identifiers = json.dumps(
+        [
+            {
+                "policyAssignment": {"name": assignment, "id": assignment_id},
+                "policyDefinition": {"name": display, "id": definition_id},
+            }
+        ],
+        separators=(",", ":"),
+    )
+    return ArmError(
+        403,
+        "RequestDisallowedByPolicy",
+        f"Resource '{name}' was disallowed by policy. Policy identifiers: '{identifiers}'.",
+        target=name,
+        additional_info=[
+            {
+                "type": "PolicyViolation",
+                "info": {
+                    "policyDefinitionDisplayName": display,
+                    "policyDefinitionId": definition_id,
+                    "policyDefinitionEffect": "deny",
+                    "policyAssignmentName": assignment,
+                    "policyAssignmentDisplayName": assignment,
+                    "policyAssignmentId": assignment_id,
+                    "policyAssignmentScope": scope,
+                },
+            }
+        ],
+    )

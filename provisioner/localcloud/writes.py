@@ -182,7 +182,7 @@ def put_document(
         if pending_until:
             show_pending(shown, state)
         headers = lro.lro_headers(call, op, doc["location"], False)
-    return shown, old is None, json_response(201 if old is None else 200, shown, headers)
+    return shown, old is None, json_response(handler.status(old is None), shown, headers)
 
 
 def put_resource(call: Call) -> Response:
@@ -273,7 +273,9 @@ def delete_resource(call: Call) -> Response:
 
 
 def remove(w: WriteCtx, rows: list[Row]) -> None:
-    """Delete rows (and their child resources), then refresh what they referenced."""
+    """Delete rows (their child resources, and what goes with them: a VM's disks marked
+    ``deleteOption: Delete``), then refresh what they referenced."""
+    rows = rows + _removed_with(w, rows)
     gone = {r.key for r in rows}
     touched: set[str] = set()
     for r in rows:
@@ -284,6 +286,18 @@ def remove(w: WriteCtx, rows: list[Row]) -> None:
         w.tx.delete(r.key)
         w.forget(r.key)
     refresh(w, touched - gone)
+
+
+def _removed_with(w: WriteCtx, rows: list[Row]) -> list[Row]:
+    keys = {r.key for r in rows}
+    extra: list[Row] = []
+    for r in rows:
+        for k in sorted(handler_for(r.type).removed_with(json.loads(r.doc)) - keys):
+            found = w.tx.get(k)
+            if found is not None:
+                keys.add(k)
+                extra.append(found)
+    return extra
 
 
 def patch_tags(call: Call) -> Response:

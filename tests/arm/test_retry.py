@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
-from azure.core.exceptions import HttpResponseError, ServiceResponseError
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
 from azure.core.rest import HttpRequest
 
-from provisioner.arm.retry import RetryPolicy, call_with_retry, error_code, is_transient
+from provisioner.arm.retry import (
+    Retrier,
+    RetryCount,
+    RetryPolicy,
+    call_with_retry,
+    cloud_error,
+    describe,
+    error_code,
+    is_request_failure,
+    is_transient,
+    may_have_landed,
+    retrying_call,
+    status_of,
+)
+from provisioner.errors import CloudError, UserInputError
 
 
 class _Response:
@@ -104,3 +124,89 @@ def test_attempts_are_bounded():
     with pytest.raises(HttpResponseError):
         call_with_retry(always_busy, sleep=lambda _: None, policy=RetryPolicy(attempts=4))
     assert len(calls) == 4
+
+
+# -- a failed request, or the answer of one ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("exc", "in_transit", "maybe_landed"),
+    [
+        (azure_error(503, "ServiceUnavailable"), True, True),
+        (azure_error(500, "InternalServerError"), True, True),
+        (azure_error(429, "TooManyRequests"), True, False),
+        (ServiceRequestError("refused"), True, False),
+        (ServiceResponseError("reset"), True, True),
+        (azure_error(409, "AnotherOperationInProgress"), False, False),
+        # An operation that ended Canceled arrives on a 200 status document: a verdict.
+        (azure_error(200, "Canceled"), False, False),
+    ],
+)
+def test_a_failed_request_is_told_from_an_answer_and_a_lost_write_from_a_refused_one(
+    exc, in_transit, maybe_landed
+):
+    assert is_request_failure(exc) is in_transit
+    assert may_have_landed(exc) is maybe_landed
+
+
+# -- one translation into the errors the CLI renders -------------------------------------------
+
+
+def test_azures_refusal_becomes_a_provisioner_error_with_azures_code():
+    err = cloud_error(azure_error(403, "AuthorizationFailed"), "listing")
+    assert isinstance(err, CloudError) and err.exit_code == 1
+    assert (err.code, err.message) == ("AuthorizationFailed", "AuthorizationFailed happened")
+    assert str(err) == "listing: AuthorizationFailed: AuthorizationFailed happened"
+    # Codes, statuses and messages still read through it.
+    assert error_code(err) == "AuthorizationFailed" and status_of(err) == 403
+    assert describe(err) == "AuthorizationFailed happened" and not is_transient(err)
+
+
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [
+        (ServiceRequestError("refused"), "ConnectionFailed"),
+        (ServiceResponseError("reset by peer"), "ConnectionDropped"),
+    ],
+)
+def test_a_dropped_connection_becomes_a_provisioner_error_that_says_so(exc, code):
+    err = cloud_error(exc)
+    assert isinstance(err, CloudError) and err.code == code and err.cause is exc
+    assert "refused" in err.message or "reset by peer" in err.message
+    assert is_transient(err)
+
+
+def test_what_is_not_the_sdks_passes_through_untranslated():
+    own = UserInputError("bad --ttl")
+    bug = KeyError("x")
+    sign_in = ClientAuthenticationError("no credential")  # the CLI's "cannot sign in", exit 2
+    assert cloud_error(own) is own and cloud_error(bug) is bug and cloud_error(sign_in) is sign_in
+
+
+def test_a_retrying_call_gives_up_with_a_cloud_error():
+    def refused():
+        raise azure_error(400, "InvalidResourceReference")
+
+    target = SimpleNamespace(sleep=lambda _: None, retries=RetryCount())
+    with pytest.raises(CloudError) as info:
+        retrying_call(target)(refused)
+    assert info.value.code == "InvalidResourceReference"
+    assert isinstance(info.value.__cause__, HttpResponseError)
+
+
+def test_a_retrier_counts_every_retry_and_tells_its_listener():
+    heard: list[str] = []
+    count = RetryCount()
+    retry = Retrier(
+        lambda _: None, on_retry=lambda exc, _: heard.append(error_code(exc)), count=count
+    )
+    answers = [azure_error(409, "AnotherOperationInProgress"), ServiceResponseError("reset"), None]
+
+    def flaky():
+        exc = answers.pop(0)
+        if exc:
+            raise exc
+        return "ok"
+
+    assert retry.run(flaky) == "ok"
+    assert heard == ["AnotherOperationInProgress", "ConnectionDropped"] and count.value == 2

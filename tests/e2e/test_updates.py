@@ -131,3 +131,69 @@ def test_tag_changes_are_patches_and_keep_tags_others_set(cloud, cli):
         assert tags["cost-centre"] == "42"
     finally:
         target.close()
+
+
+def test_user_tags_go_on_every_resource_and_the_tools_own_win(cloud, cli, tmp_path):
+    """Blueprint ``tags:`` and ``--tag`` on everything ``up`` creates (issue 12.5)."""
+    text = BLUEPRINT.read_text().replace(
+        "location: westeurope", "location: westeurope\ntags: {cost-centre: '42', team: lb}", 1
+    )
+    assert "cost-centre" in text
+    tagged = tmp_path / "tagged.yaml"
+    tagged.write_text(text)
+    up = cli("up", str(tagged), "--env", ENV, "--tag", "team=payments", "--tag", "ci=1", "--yes")
+    assert up.exit_code == 0, up.stdout + up.stderr
+    target = _open(cloud)
+    try:
+        # A VM's implicit OS disk is created by the VM and takes no tags from its PUT.
+        items = [
+            i
+            for i in target.resources.resources.list_by_resource_group(RG)
+            if i.type.lower() != "microsoft.compute/disks"
+        ]
+        items.append(target.resources.resource_groups.get(RG))
+        assert len(items) > 5
+        for item in items:
+            tags = item.tags or {}
+            assert tags["cost-centre"] == "42" and tags["team"] == "payments", item.id
+            assert tags["ci"] == "1" and tags["provisioner-env"] == ENV, item.id
+    finally:
+        target.close()
+
+
+def test_a_bad_tag_option_exits_2_before_any_call(cloud, cli):
+    cloud.clear_request_log()
+    bad = cli("up", str(BLUEPRINT), "--env", ENV, "--tag", "provisioner-env=other", "--yes")
+    assert bad.exit_code == 2
+    assert "provisioner-" in bad.stderr
+    assert cli("up", str(BLUEPRINT), "--env", ENV, "--tag", "no-equals-sign").exit_code == 2
+    assert writes(cloud) == []
+
+
+def test_a_policy_refusal_names_the_policy_and_the_resource_and_is_not_retried(cloud, cli):
+    """403 RequestDisallowedByPolicy: one attempt, exit 1, the assignment and definition named,
+    and a hint (issue 12.6)."""
+    from provisioner.localcloud.control import FaultRule
+
+    cloud.add_fault(
+        FaultRule(
+            "policy",
+            method="PUT",
+            resource_type="Microsoft.Network/virtualNetworks",
+            code="deny-subnet-without-nsg",
+            message="Subnets should be associated with a Network Security Group",
+        )
+    )
+    run = cli("up", str(BLUEPRINT), "--env", ENV, "--yes", "-o", "json")
+    assert run.exit_code == 1, run.stdout + run.stderr
+    error = run.json()["error"]
+    assert error["code"] == "RequestDisallowedByPolicy"
+    assert "deny-subnet-without-nsg" in error["message"]
+    assert "Subnets should be associated with a Network Security Group" in error["message"]
+    assert f"vnet-{ENV}" in error["message"] and error["hint"]
+    vnet_puts = [w for w in writes(cloud) if "/virtualnetworks/" in w.path.lower()]
+    assert len(vnet_puts) == 1  # refused once, never retried
+
+    text = cli("up", str(BLUEPRINT), "--env", ENV, "--yes")
+    assert text.exit_code == 1
+    assert "deny-subnet-without-nsg" in text.stderr and "hint:" in text.stderr

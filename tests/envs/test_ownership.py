@@ -2,7 +2,7 @@
 
 from provisioner.arm.listing import ListedResource
 from provisioner.envs.discovery import group_environments
-from provisioner.envs.ownership import owner_of, plan_deletion
+from provisioner.envs.ownership import Machine, owner_of, plan_deletion
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 OURS = {"provisioner-env": "pr-1", "provisioner-managed": "true", "provisioner-blueprint": "d"}
@@ -89,3 +89,87 @@ def test_a_group_we_did_not_create_is_never_deleted():
 def test_child_ids_resolve_to_their_top_level_resource():
     assert owner_of(LB.id + "/frontendIPConfigurations/fe") == LB.id.lower()
     assert owner_of(NIC.id + "/ipConfigurations/ipconfig1") == NIC.id.lower()
+
+
+# Disks: Azure sets managedBy on every attached disk, so only the VM's own OS disk is ours ---------
+
+WEB = res("rg-pr-1", "Microsoft.Compute/virtualMachines", "vm-pr-1-web")
+WEB_NIC = res("rg-pr-1", "Microsoft.Network/networkInterfaces", "nic-pr-1-web")
+DISKS = "Microsoft.Compute/disks"
+WEB_ENV = group_environments([RG, VNET, WEB_NIC, WEB])[0]
+WEB_USAGE = {WEB_NIC.id.lower(): [WEB.id], VNET.id.lower(): [WEB_NIC.id + "/ipConfigurations/v4"]}
+
+
+def disk(name, rg="rg-pr-1", managed_by=WEB.id):
+    return ListedResource(rid(rg, DISKS, name), name, DISKS, rg, {}, managed_by)
+
+
+OS_DISK = disk("osdisk-pr-1-web")
+
+
+def web(os_disk=OS_DISK.id, delete="Delete", data=()):
+    return {WEB.id.lower(): Machine(WEB.id, os_disk, delete, tuple(data))}
+
+
+def test_our_vms_own_os_disk_counts_as_ours_and_the_group_goes_whole():
+    contents = {"rg-pr-1": [VNET, WEB_NIC, WEB, OS_DISK]}
+    plan = plan_deletion(WEB_ENV, contents, WEB_USAGE, machines=web())
+    assert plan.whole_groups == ("rg-pr-1",) and plan.left == ()
+    assert plan.own_disks == {OS_DISK.id.lower()}
+
+
+def test_a_data_disk_someone_attached_to_our_vm_keeps_the_vm_and_the_group_and_names_the_disk():
+    theirs = disk("payments-data")
+    contents = {"rg-pr-1": [VNET, WEB_NIC, WEB, OS_DISK, theirs]}
+    plan = plan_deletion(WEB_ENV, contents, WEB_USAGE, machines=web(data=[theirs.id]))
+    assert plan.whole_groups == ()
+    left = {x.id: x.reason for x in plan.left}
+    assert "payments-data" in left[WEB.id] and "detach" in left[WEB.id]
+    assert "which is left" in left[WEB_NIC.id] and "which is left" in left[VNET.id]
+    assert "does not own" in left[RG.id] and "payments-data" in left[RG.id]
+    assert plan.one_by_one == ()
+
+
+def test_a_disk_in_another_group_attached_to_our_vm_keeps_the_vm():
+    theirs = disk("payments-data", rg="payments")
+    contents = {"rg-pr-1": [VNET, WEB_NIC, WEB, OS_DISK]}
+    plan = plan_deletion(WEB_ENV, contents, WEB_USAGE, machines=web(data=[theirs.id]))
+    left = {x.id: x.reason for x in plan.left}
+    assert "payments-data" in left[WEB.id]
+    assert "holds resources left" in left[RG.id]
+
+
+def test_an_os_disk_swapped_in_is_not_ours_even_though_the_vm_manages_it():
+    swapped = disk("payments-os")
+    contents = {"rg-pr-1": [VNET, WEB_NIC, WEB, swapped]}
+    plan = plan_deletion(WEB_ENV, contents, WEB_USAGE, machines=web(os_disk=swapped.id))
+    left = {x.id: x.reason for x in plan.left}
+    assert "payments-os" in left[WEB.id] and "payments-os" in left[RG.id]
+    assert plan.whole_groups == () and plan.own_disks == frozenset()
+
+
+def test_our_os_disk_no_longer_deleted_with_its_vm_stays_and_so_does_the_vm():
+    contents = {"rg-pr-1": [VNET, WEB_NIC, WEB, OS_DISK]}
+    plan = plan_deletion(WEB_ENV, contents, WEB_USAGE, machines=web(delete="Detach"))
+    left = {x.id: x.reason for x in plan.left}
+    assert "osdisk-pr-1-web" in left[WEB.id]
+    assert plan.whole_groups == ()
+
+
+def test_a_disk_managed_by_our_vm_that_the_vm_does_not_name_is_foreign():
+    stray = disk("stray")  # managedBy says our VM; the VM's own body does not list it
+    contents = {"rg-pr-1": [VNET, WEB_NIC, WEB, OS_DISK, stray]}
+    plan = plan_deletion(WEB_ENV, contents, WEB_USAGE, machines=web())
+    assert plan.whole_groups == ()
+    assert "stray" in {x.id: x.reason for x in plan.left}[RG.id]
+
+
+def test_a_user_that_carries_our_tags_but_was_not_listed_is_said_to_be_late():
+    racing_vm = rid("rg-pr-1", "Microsoft.Compute/virtualMachines", "vm-pr-1-web")
+    env = group_environments([RG, VNET, WEB_NIC])[0]  # listed before the VM was created
+    usage = {WEB_NIC.id.lower(): [racing_vm]}
+    late = plan_deletion(env, {}, usage, late={racing_vm.lower()})
+    reason = {x.id: x.reason for x in late.left}[WEB_NIC.id]
+    assert "created after" in reason and "not in this environment" not in reason
+    foreign = plan_deletion(env, {}, usage)
+    assert "not in this environment" in {x.id: x.reason for x in foreign.left}[WEB_NIC.id]

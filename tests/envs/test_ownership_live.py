@@ -76,3 +76,25 @@ def test_down_style_deletion_never_touches_another_environments_resources(target
     other = world.environment(target, "pr-1-b", NOW + hours(4), octet=2)
     assert provision("cleanup", "--expired", "--yes", "--now", LATER).exit_code == 0
     assert {i.lower() for i in other} <= world.live_ids(target)
+
+
+def test_a_vm_an_up_creates_after_the_teardown_listed_the_environment_is_named_late(target):
+    """`down` racing `up`: the listing is taken, then `up` creates a VM on our NIC. The NIC stays
+    (its VM is not in the listing, so it is not being deleted), and the reason says why in
+    words a user can act on, instead of calling the environment's own VM a stranger."""
+    from provisioner.arm.listing import list_environment
+    from provisioner.arm.retry import direct
+    from provisioner.envs.destroy import destroy
+    from provisioner.envs.discovery import environment_of
+
+    ours = world.environment(target, "pr-1", NOW + hours(1), octet=1)
+    listed = environment_of("pr-1", list_environment(target, "pr-1", direct))
+    racing = world.vm(target, "rg-pr-1", "vm-pr-1-web", ours[-1], world.env_tags("pr-1", None))
+
+    report = destroy(target, listed)
+
+    reasons = {x.id.lower(): x.reason for x in report.left}
+    nic = reasons[ours[-1].lower()]
+    assert "vm-pr-1-web" in nic and "created after" in nic
+    assert "not in this environment" not in nic
+    assert racing.lower() in world.live_ids(target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from provisioner.localcloud.resources.base import Handler
+from provisioner.localcloud.resources.disks import Disks
 from provisioner.localcloud.resources.generic import Generic
 from provisioner.localcloud.resources.load_balancers import LoadBalancers
 from provisioner.localcloud.resources.nat_gateways import NatGateways, PublicIPPrefixes
@@ -16,6 +17,7 @@ from provisioner.localcloud.resources.virtual_networks import VirtualNetworks
 _HANDLERS: dict[str, Handler] = {
     h.type.lower(): h
     for h in (
+        Disks(),
         LoadBalancers(),
         NatGateways(),
         NetworkInterfaces(),

@@ -138,6 +138,10 @@ class Handler:
     #: state shown while a create / update is still running
     creating_state: str = "Updating"
 
+    def status(self, created: bool) -> int:
+        """The status of a PUT's first answer (network and VMs: 201 created, 200 updated)."""
+        return 201 if created else 200
+
     @property
     def lro_kind(self) -> str:
         """Which operation URLs and status document its writes answer with (``lro.Operation``)."""
@@ -162,6 +166,11 @@ class Handler:
 
     def platform_effects(self, doc: dict[str, Any], w: WriteCtx) -> None:
         """What the platform does by itself once the write is stored (Network Watcher)."""
+
+    def removed_with(self, doc: dict[str, Any]) -> set[str]:
+        """Store keys of other top-level resources deleted with this one (a VM's disks
+        attached with ``deleteOption: Delete``)."""
+        return set()
 
 
 def location_name(value: Any) -> str:

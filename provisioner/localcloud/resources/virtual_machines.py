@@ -1,11 +1,13 @@
-"""Virtual machines: network profile → NICs (which get ``virtualMachine`` back), instance view,
-power state. The guest itself is simulated (see ``guest.py``)."""
+"""Virtual machines: network profile → NICs (which get ``virtualMachine`` back), storage profile
+→ managed disks (which get ``managedBy`` back; the implicit OS disk is created with the VM, see
+``disks.py``), instance view, power state. The guest itself is simulated (see ``guest.py``)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+from provisioner.localcloud.resources import disks
 from provisioner.localcloud.resources.base import (
     Handler,
     WriteCtx,
@@ -68,11 +70,19 @@ class VirtualMachines(Handler):
         storage.setdefault("dataDisks", [])
         p["storageProfile"] = storage
         doc["properties"] = p
+        disks.shape_disks(doc, old)
         return doc
+
+    def allocate(self, doc: dict[str, Any], old: dict[str, Any] | None, w: WriteCtx) -> None:
+        disks.create_os_disk(doc, w)
 
     def refs(self, doc: dict[str, Any]) -> set[str]:
         nics = ((doc["properties"].get("networkProfile") or {}).get("networkInterfaces")) or []
-        return {k for n in nics if (i := ref_id(n)) and (k := parent_key(i))}
+        nic_keys = {k for n in nics if (i := ref_id(n)) and (k := parent_key(i))}
+        return nic_keys | disks.attached_keys(doc)
+
+    def removed_with(self, doc: dict[str, Any]) -> set[str]:
+        return disks.deleted_with(doc)
 
 
 def instance_view(doc: dict[str, Any], power: str, pending: bool) -> dict[str, Any]:

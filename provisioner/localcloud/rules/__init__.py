@@ -92,13 +92,13 @@ def check_virtual_network_put(doc: dict, lookup: Lookup) -> None:
 
 
 def check_virtual_machine_put(doc: dict, lookup: Lookup) -> None:
-    """Refuse a VM PUT Azure would refuse (missing NIC, NIC attached to another VM)."""
+    """Refuse a VM PUT Azure would refuse (missing NIC, NIC or disk attached to another VM)."""
     virtual_machine.check(doc, lookup)
 
 
 def check_delete(doc: dict, lookup: Lookup) -> None:
-    """Refuse a DELETE of a public IP, VNet, subnet, NIC, LB, NSG, NAT gateway or public IP
-    prefix that is still in use."""
+    """Refuse a DELETE of a public IP, VNet, subnet, NIC, LB, NSG, NAT gateway, public IP
+    prefix or disk that is still in use."""
     deletes.check(doc, lookup)
 
 

@@ -544,6 +544,23 @@ OUTBOUND_RULE_INVALID = ErrorCode(
     "invented; rules from the outbound rules documentation (Standard public load balancers, at "
     "least one public frontend and a backend pool)",
 )
+DISK_ATTACHED = ErrorCode(
+    "OperationNotAllowed",
+    "Disk {disk} is attached to VM {vm}.",
+    True,
+    "MicrosoftDocs/azure-docs AKS troubleshooting, Azure disk errors (`Status=409 "
+    'Code="OperationNotAllowed" Message="Disk … is attached to VM /subscriptions/…"` on a disk '
+    "DELETE); ansible/ansible#54644 (same message)",
+    status=409,
+)
+DISK_OWNED_BY_OTHER_VM = ErrorCode(
+    "ConflictingUserInput",
+    "Disk '{disk}' cannot be attached as the disk is already owned by VM '{vm}'.",
+    True,
+    "MicrosoftDocs/azure-docs AKS troubleshooting, Azure disk errors (code and message); "
+    "hortonworks/cloudbreak AzureExceptionHandlerTest (409 with that code and message)",
+    status=409,
+)
 
 # --- network watchers --------------------------------------------------------------------------
 

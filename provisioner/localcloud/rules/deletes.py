@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import catalog, nat_gateway
+from . import catalog, disk, nat_gateway
 from .ids import items, key, parent, props, ref, refs, under
 from .model import (
     LB_TYPE,
@@ -37,6 +37,8 @@ def check(doc: dict, lookup) -> None:
         vm = owning_vm(doc, lookup)
         if vm:
             raise catalog.NIC_IN_USE.violation(nic=resource_id, vm=vm)
+    elif arm_type == disk.DISK_TYPE.lower():
+        disk.check_delete(doc, lookup)
     elif arm_type == LB_TYPE.lower():
         for nic in lookup.of_type(NIC_TYPE) or ():
             for ic in parse_ipconfigs(nic):

@@ -1,14 +1,20 @@
-"""Checks on a virtual machine PUT: its NICs exist and belong to no other VM."""
+"""Checks on a virtual machine PUT: its NICs exist and belong to no other VM, and so do its
+disks (``disk.py``)."""
 
 from __future__ import annotations
 
-from . import catalog
+from . import catalog, disk
 from .ids import key, others, props, ref, refs
 from .model import VM_TYPE
 
 
 def check(doc: dict, lookup) -> None:
     """Raise the first violation Azure would report for this VM document."""
+    _check_nics(doc, lookup)
+    disk.check_attachments(doc, lookup)
+
+
+def _check_nics(doc: dict, lookup) -> None:
     profile = props(doc).get("networkProfile")
     nic_ids = refs(profile.get("networkInterfaces")) if isinstance(profile, dict) else []
     if not nic_ids:
