@@ -86,7 +86,9 @@ def _blueprint_picture(blueprint: Path) -> Picture:
     from provisioner.apply.lifecycle import load_and_validate
     from provisioner.plan.picture import blueprint_picture
 
-    err_console.print(f"provision graph: {blueprint} (no cloud calls)", markup=False)
+    err_console.print(
+        f"provision graph: {blueprint} (no cloud calls)", markup=False, soft_wrap=True
+    )
     try:
         loaded = load_and_validate(blueprint)
     except ProvisionerError as exc:
