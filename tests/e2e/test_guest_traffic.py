@@ -41,11 +41,7 @@ def applied(cloud, vm_id: str) -> list[dict]:
 
 def quiet(cloud, vm_id: str) -> None:
     """The VM's applications listen on no port at all."""
-    setter = getattr(simulated, "set_guest_listeners", None)
-    if setter is not None:
-        setter(cloud, vm_id, [])
-    else:  # before the local cloud had a setter for it
-        simulated._update_state(cloud, vm_id, lambda st: st.__setitem__("listening", []))
+    simulated.set_guest_listeners(cloud, vm_id, [])
 
 
 def test_an_appliance_gets_forwarding_on_its_nic_and_in_its_guest_and_loses_both(

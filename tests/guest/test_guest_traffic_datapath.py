@@ -66,8 +66,8 @@ def test_a_probe_port_is_opened_on_the_nic_address_for_the_probe_source_only() -
     cfg = config()
     with DataPath(topology(ROW)) as dp:
         _closed_firewall(dp)
-        subprocess.run(
-            ["ip", "netns", "exec", dp.lb_ns, "ip", "addr", "add", f"{PROBE_SOURCE_V4}/32",
+        subprocess.run(  # the data path may hold it already; "replace" is idempotent
+            ["ip", "netns", "exec", dp.lb_ns, "ip", "addr", "replace", f"{PROBE_SOURCE_V4}/32",
              "dev", "lo"], check=True)  # fmt: skip
         before = dp.exec("vm1", "nft", "list", "ruleset")
         report = parse_check(_run_ok(dp, "vm1", render_check(cfg)), cfg)
