@@ -81,6 +81,12 @@ class RuleHealth:
     backends: tuple[BackendHealth, ...]
 
 
+def _text(value: Any) -> str:
+    """An SDK enum's wire value (``str()`` of a ``(str, Enum)`` member is ``Access.ALLOW`` on
+    Python 3.11), or the text as it came."""
+    return str(getattr(value, "value", value) or "")
+
+
 def _region(value: Any) -> str:
     return str(value or "").replace(" ", "").lower()
 
@@ -118,7 +124,7 @@ def verify_ip_flow(
     result = call(
         lambda: ops.begin_verify_ip_flow(watcher.resource_group, watcher.name, params).result()
     )
-    return FlowVerdict(str(result.access or ""), str(result.rule_name or ""))
+    return FlowVerdict(_text(result.access), _text(result.rule_name))
 
 
 def rule_health(
@@ -133,8 +139,8 @@ def rule_health(
         BackendHealth(
             address=str(b.ip_address or ""),
             ipconfig_id=str(b.network_interface_ip_configuration_id or ""),
-            state=str(b.state or ""),
-            reason=str(b.reason or ""),
+            state=_text(b.state),
+            reason=_text(b.reason),
         )
         for b in result.load_balancer_backend_addresses or []
     )

@@ -279,7 +279,9 @@ def _render_azure(azure: Any, console: Console) -> None:
     """The table of Azure's verdicts: row, NSG verdict and deciding rule, backends up/down."""
     from rich.table import Table
 
-    table = Table("row", "NSG (IP flow verify)", "backends (rule health)", box=None)
+    table = Table(box=None)
+    for title in ("row", "NSG (IP flow verify)", "backends (rule health)"):
+        table.add_column(title, overflow="fold")
     for c in azure.rows:
         table.add_row(
             escape(f"{c.row.load_balancer}/{c.row.rule}"),

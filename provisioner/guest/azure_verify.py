@@ -37,6 +37,7 @@ from provisioner.arm.target import Target
 from provisioner.compile import names
 from provisioner.compile.desired import DesiredState, Kind, MappingRow
 from provisioner.errors import ProvisionerError
+from provisioner.guest.verify import SECURE_BY_DEFAULT
 from provisioner.plan.mapping import nic_key
 
 #: A client on the Internet, for public load balancers: a documentation address (RFC 5737),
@@ -48,6 +49,10 @@ CLIENT_PORT = 50000
 HA_SAMPLE_PORT = 80
 #: How many of Azure's long-running answers are awaited at once (each takes seconds on Azure).
 PARALLEL = 8
+#: How the local cloud names the verdict when no NSG applies at all (Azure publishes no rule
+#: name for that case): ``…/DenyInboundFromOutsideVirtualNetwork`` is Standard's secure by
+#: default, a public row with no NSG anywhere.
+NO_NSG_PREFIX = "NoNetworkSecurityGroup/"
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,27 @@ class AzureRowCheck:
 
     @property
     def denied(self) -> list[FlowAnswer]:
-        return [f for f in self.flows if f.verdict is not None and f.verdict.access == "Deny"]
+        """The backends where an NSG denies the row. A deny only because no NSG exists at all
+        (secure by default) counts as long as the data path's gate is off
+        (``guest.verify.SECURE_BY_DEFAULT``, until the tool compiles NSGs): it is shown, and
+        :attr:`AzureChecks.note` says what it means, but it does not fail the row."""
+        return [
+            f
+            for f in self.flows
+            if f.verdict is not None
+            and f.verdict.access == "Deny"
+            and (SECURE_BY_DEFAULT or not f.verdict.rule.startswith(NO_NSG_PREFIX))
+        ]
+
+    @property
+    def closed_by_default(self) -> bool:
+        """Some backend is closed only because no NSG applies (Standard's secure by default)."""
+        return any(
+            f.verdict is not None
+            and f.verdict.access == "Deny"
+            and f.verdict.rule.startswith(NO_NSG_PREFIX)
+            for f in self.flows
+        )
 
     @property
     def ok(self) -> bool:
@@ -158,6 +183,14 @@ class AzureChecks:
             "rows": [r.as_dict() for r in self.rows],
             "ok": self.ok,
         }
+
+
+#: Said when rows are denied only because no NSG exists (see :attr:`AzureRowCheck.denied`).
+CLOSED_BY_DEFAULT = (
+    "no NSG applies at the backends of {rows}: a Standard load balancer is closed to traffic"
+    " from outside the virtual network until an NSG allows it (not counted as a failure until"
+    " the tool writes NSGs)"
+)
 
 
 # --- deciding what to ask ---------------------------------------------------------------------
@@ -331,4 +364,7 @@ def check_azure(
             else:
                 check.flows.append(answers[(q.vm_id, q.nic_id, q.flow)])
         checks.append(check)
+    closed = [f"{c.row.load_balancer}/{c.row.rule}" for c in checks if c.closed_by_default]
+    if closed:
+        note = "; ".join(x for x in (note, CLOSED_BY_DEFAULT.format(rows=", ".join(closed))) if x)
     return AzureChecks(watcher, note, checks)

@@ -161,3 +161,74 @@ def test_apply_ends_with_its_summary_and_result_whatever_it_printed_before() -> 
     text = "\n".join(lines)
     assert 'say "apply done for $VM: $(count "$ADDRS") frontend address(es)' in text
     assert "trap finish EXIT" in text
+
+
+def limits_blueprint() -> dict[str, object]:
+    """A blueprint at Azure's limits: one public load balancer with 600 frontends and 1,500
+    Floating IP rules over five pools of one VM each, so every VM's NIC carries 300 rules, each
+    rule with a probe of its own port (300 probe ports per VM)."""
+    from provisioner.rules.limits import (
+        MAX_FRONTENDS_PER_LB,
+        MAX_RULES_PER_LB,
+        MAX_RULES_PER_NIC,
+    )
+
+    pools = MAX_RULES_PER_LB // MAX_RULES_PER_NIC
+    rules = {
+        f"r{i}": {
+            "frontend": f"f{i % MAX_FRONTENDS_PER_LB}",
+            "protocol": "udp" if i % 2 else "tcp",
+            "port": 1024 + i // MAX_FRONTENDS_PER_LB,
+            "pool": f"p{i // MAX_RULES_PER_NIC}",
+            "probe": f"h{i % MAX_RULES_PER_NIC}",
+            "floating_ip": True,
+        }
+        for i in range(MAX_RULES_PER_LB)
+    }
+    return {
+        "blueprint": 1,
+        "name": "limits",
+        "location": "westeurope",
+        "network": {"address_space": "10.0.0.0/16", "subnets": {"backend": "10.0.1.0/24"}},
+        "vms": {f"vm{k}": {"subnet": "backend"} for k in range(pools)},
+        "load_balancers": {
+            "lb": {
+                "type": "public",
+                "frontends": {f"f{j}": {} for j in range(MAX_FRONTENDS_PER_LB)},
+                "pools": {f"p{k}": [f"vm{k}"] for k in range(pools)},
+                "probes": {f"h{j}": {"port": 20000 + j} for j in range(MAX_RULES_PER_NIC)},
+                "rules": rules,
+            }
+        },
+    }
+
+
+@pytest.mark.skipif(not shutil.which("sh"), reason="no sh")
+def test_a_blueprint_at_azures_limits_renders_checks_whose_report_fits_the_tail() -> None:
+    from provisioner.blueprint.model import Blueprint
+    from provisioner.compile.compiler import CompileContext, compile_blueprint
+    from provisioner.guest.spec import config_from_requirement
+    from provisioner.rules.validate import validate
+
+    bp = Blueprint.model_validate(limits_blueprint())
+    assert not [f for f in validate(bp) if f.severity == "error"], "within Azure's limits"
+    state = compile_blueprint(
+        bp,
+        CompileContext(env="t", subscription_id="00000000-0000-0000-0000-000000000001", digest="d"),
+    )
+    assert len(state.guest) == 5
+
+    def frontend_ip(ref: object) -> str:
+        n = int(ref.frontend[1:])  # type: ignore[attr-defined]
+        return f"198.18.{n // 250}.{n % 250 + 1}"
+
+    req = state.guest[0]
+    cfg = config_from_requirement(req, frontend_ip, lambda version: "10.0.1.4")
+    assert (len(cfg.addresses), len(cfg.listeners), len(cfg.probes)) == (300, 300, 300)
+    stdout = _run_with_stubs(cfg)  # nothing held: every section at its worst
+    tail = stdout.encode()[-RUN_COMMAND_TAIL:].decode(errors="replace")
+    check = next(x for x in tail.splitlines() if x.startswith(CHECK_PREFIX))
+    assert len(check.encode()) < 2048, f"the report takes {len(check.encode())} bytes"
+    report = parse_check(tail, cfg)
+    assert report.sections["open"].unlisted == 300 - REPORT_BUDGET
+    assert result_line(tail) == {"status": "ok", "exit": 0}
