@@ -14,6 +14,7 @@ import typer
 from rich.markup import escape
 
 from provisioner.cli.common import OutputFormat, emit_json, err_console, fail, out_console
+from provisioner.cli.completion import complete_blueprint
 from provisioner.cli.plumbing import (
     CloudOpt,
     EnvOpt,
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
 
 
 def verify(
-    blueprint: Path = typer.Argument(..., help="Blueprint YAML file"),
+    blueprint: Path = typer.Argument(
+        ..., help="Blueprint YAML file", autocompletion=complete_blueprint
+    ),
     env: str | None = EnvOpt,
     datapath: bool = typer.Option(
         False, "--datapath", help="Send real packets through network namespaces (Linux, root)"
