@@ -2,8 +2,9 @@
 // The action's main step: check the inputs, install the tool, save what the post step needs,
 // then `provision up` and set the outputs. The state is saved *before* `up` starts: a step that
 // fails or is cancelled half-way still leaves its post step knowing what to tear down.
-// The step summary gets the environment and its mapping table, unless `up` wrote one of its own
-// there (a provisioner that writes GITHUB_STEP_SUMMARY itself): one summary, never two.
+// The step summary: `up` writes its own there (the picture, the mapping table), and the action
+// adds when the environment goes; a provisioner whose `up` writes none (before issue 14) gets the
+// action's own section with the mapping table instead. One summary, never two.
 
 const fs = require('node:fs');
 const os = require('node:os');
@@ -118,6 +119,8 @@ async function main() {
   const failure = result.code === 0 ? '' : upFailure(doc, result.code);
   if (runner.summarySize() === summaryBefore) {
     runner.appendSummary(provision.upSummary(doc, env, when, failure));
+  } else {
+    runner.appendSummary(`Environment \`${env}\`: torn down ${when}.\n`); // after up's own
   }
   if (failure) {
     throw new runner.ActionError(failure);

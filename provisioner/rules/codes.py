@@ -23,6 +23,7 @@ IP_NOT_IN_SUBNET = "PrivateIPAddressNotInSubnet"
 IP_ALLOCATED = "PrivateIPAddressIsAllocated"
 SUBNET_OUTSIDE_VNET = "NetcfgSubnetRangeOutsideVnet"
 SUBNETS_OVERLAP = "NetcfgSubnetRangesOverlap"
+WRONG_TYPE_REFERENCE = "InvalidJsonReferenceWrongType"
 
 AZURE: dict[str, str] = {
     INVALID_REFERENCE: "bicep-types-az#1403, pulumi-azure-native#3601",
@@ -40,6 +41,10 @@ AZURE: dict[str, str] = {
     IP_ALLOCATED: "acs-engine-terraform#10, F5Networks/terraform-azure-bigip-module#63",
     SUBNET_OUTSIDE_VNET: "MicrosoftDocs/azure-docs#123869 (quoted service error)",
     SUBNETS_OVERLAP: "MicrosoftDocs/azure-docs#123869 (quoted service error)",
+    # A detail of ``InvalidRequestFormat``: "Reference Id … is referencing resource of a wrong
+    # type. The Id is expected to reference resources of type …"; used for a brownfield id that
+    # names another type of resource than its field takes.
+    WRONG_TYPE_REFERENCE: "Azure/terraform-azurerm-computegroup#17 (InvalidRequestFormat detail)",
 }
 
 # --- Ours (no Azure code found) -----------------------------------------------------------------

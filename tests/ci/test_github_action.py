@@ -231,12 +231,13 @@ def test_up_installs_the_actions_own_version_sets_outputs_and_the_post_step_tear
     assert main.outputs["target"].startswith("local cloud")
     # Later steps reach the same local cloud.
     assert main.env["PROVISION_LOCAL_STATE"] == str(runner.state_file)
-    # The step summary: the environment, when it goes, one table row per rule.
-    assert f"### provisioner: environment `{env}` on local cloud" in main.summary
-    assert "Torn down when the job ends, unless it failed." in main.summary
-    green = f"| lb/green | {frontends['lb/green']} | green | Tcp | 80 | 80 | yes | vm1 (10.0.1."
-    assert green in main.summary
-    assert main.summary.count("| lb/") == 2
+    # The step summary: up's own section (the picture, the mapping), then when it goes.
+    assert f"provision up · {env}" in main.summary and "```mermaid" in main.summary
+    assert frontends["lb/green"] in main.summary and frontends["lb/purple"] in main.summary
+    assert main.summary.endswith(
+        f"Environment `{env}`: torn down when the job ends, unless it failed.\n"
+    )
+    assert "### provisioner: environment" not in main.summary  # one summary, not two
 
     cloud = runner.cloud()
     live = env_resources(cloud, env)
@@ -261,8 +262,10 @@ def test_up_installs_the_actions_own_version_sets_outputs_and_the_post_step_tear
 
     post = runner.post(main, job_status="success")
     assert post.code == 0, post.stdout
-    assert "torn down" in post.stdout
-    assert post.summary.startswith(f"Environment `{env}` torn down (")
+    (deleted,) = re.findall(rf"environment {env} torn down \((\d+) deletion", post.stdout)
+    assert int(deleted) > 0
+    assert f"provision down · {env}" in post.summary  # down's own section
+    assert post.summary.endswith(f"Environment `{env}` torn down ({deleted} deletion(s)).\n")
     cloud = runner.cloud()
     assert env_resources(cloud, env) == []
     cloud.close()
@@ -282,7 +285,7 @@ def test_a_main_step_that_failed_half_way_is_torn_down_by_the_post_step(runner):
     assert "provision up failed (exit 1)" in error
     assert main.outputs["env"] == "half-way"  # set even so, for later `if: always()` steps
     assert main.state["up_exit"] == "1"
-    assert ":x: provision up failed (exit 1)" in main.summary
+    assert "provision up · half-way" in main.summary and "apply failed" in main.summary
     cloud = runner.cloud()
     assert env_resources(cloud, "half-way"), "up created part of the environment"
     cloud.clear_faults()
@@ -442,13 +445,17 @@ def test_an_arm_endpoint_url_needs_a_tool_that_takes_one(runner, fake_provision)
 
 
 def test_a_tool_that_writes_its_own_summary_gets_no_second_one(runner, fake_provision):
+    """up writes its own summary (the picture and the mapping, issue 14): the action only
+    adds when the environment goes. A provisioner whose up writes none gets the action's."""
     inputs = {"blueprint": "blueprint.yaml", "install": "false", "arm-endpoint": "local"}
     log = {"FAKE_PROVISION_LOG": str(fake_provision)}
     main = runner.run("main.js", inputs, log | {"FAKE_UP_SUMMARY": "1"})
     assert main.code == 0, main.stdout
-    assert main.summary == "summary of up\n"
-    main = runner.run("main.js", inputs, log)
+    env = main.outputs["env"]
+    assert main.summary == f"summary of up\nEnvironment `{env}`: torn down when the job ends.\n"
+    main = runner.run("main.js", inputs, log)  # an older provisioner: the action's section
     assert main.summary.startswith("### provisioner: environment")
+    assert "Torn down when the job ends." in main.summary
 
 
 # --- the deciding functions, called through node -e ---------------------------------------

@@ -79,6 +79,7 @@ def test_a_blueprint_argument_completes_to_directories_and_yaml_files(tmp_path):
     assert bash("provision validate blueprints/a", tmp_path) == ["blueprints/app.yaml"]
     assert bash("provision down blueprints/.", tmp_path) == ["blueprints/.hidden.yaml"]
     assert bash("provision up nowhere/", tmp_path) == []
+    assert bash("provision graph blueprints/d", tmp_path) == ["blueprints/db.yml"]
 
 
 def test_env_completes_to_the_environments_on_the_named_local_cloud(cloud_with_envs):
