@@ -10,7 +10,7 @@ import json
 import time
 from collections.abc import Callable
 
-from provisioner.localcloud import compute, faults, groups, reads, writes
+from provisioner.localcloud import compute, faults, groups, identity, reads, writes
 from provisioner.localcloud.context import Call
 from provisioner.localcloud.control import SettingsCache
 from provisioner.localcloud.errors import ArmError
@@ -91,6 +91,8 @@ def _route_handler(call: Call) -> Handler | None:
         return table[(kind, method)]
     if kind in ("resource", "child", "child_list"):
         return _resource_routes(call)
+    if kind == "unknown":  # cloud metadata, sign-in, managed identity
+        return identity.route(call)
     return None
 
 
@@ -124,7 +126,7 @@ class Engine:
                 return json_response(exc.status, exc.body(), exc.headers)
         settings = self.settings.current()
         resp = self._answer(req, route, settings, started)
-        if req.method in ("GET", "HEAD") and resp.status < 400:
+        if req.method in ("GET", "HEAD") and resp.status < 400 or identity.keeps_secrets(req.path):
             body = None
         else:
             body = req.body.decode("utf-8", "replace") if req.body else None
