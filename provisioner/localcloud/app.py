@@ -10,7 +10,7 @@ import json
 import time
 from collections.abc import Callable
 
-from provisioner.localcloud import compute, faults, groups, identity, reads, writes
+from provisioner.localcloud import compute, deployments, faults, groups, identity, reads, writes
 from provisioner.localcloud.context import Call
 from provisioner.localcloud.control import SettingsCache
 from provisioner.localcloud.errors import ArmError
@@ -27,6 +27,8 @@ _VM = "microsoft.compute/virtualmachines"
 
 def _resource_routes(call: Call) -> Handler | None:
     route, method = call.route, call.req.method
+    if route.type.lower() == deployments.TYPE:  # templates run through this same table
+        return deployments.route(call, _route_handler)
     is_vm = route.type.lower() == _VM
     if route.kind == "resource":
         if method == "GET":
