@@ -10,7 +10,16 @@ import json
 import time
 from collections.abc import Callable
 
-from provisioner.localcloud import compute, deployments, faults, groups, identity, reads, writes
+from provisioner.localcloud import (
+    compute,
+    deployments,
+    faults,
+    groups,
+    identity,
+    images,
+    reads,
+    writes,
+)
 from provisioner.localcloud.context import Call
 from provisioner.localcloud.control import SettingsCache
 from provisioner.localcloud.errors import ArmError
@@ -93,8 +102,8 @@ def _route_handler(call: Call) -> Handler | None:
         return table[(kind, method)]
     if kind in ("resource", "child", "child_list"):
         return _resource_routes(call)
-    if kind == "unknown":  # cloud metadata, sign-in, managed identity
-        return identity.route(call)
+    if kind == "unknown":  # cloud metadata, sign-in, managed identity, the image catalog
+        return identity.route(call) or images.route(call)
     return None
 
 
