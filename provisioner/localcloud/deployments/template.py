@@ -30,14 +30,11 @@ from typing import Any
 
 from provisioner.localcloud.deployments import expressions, functions
 from provisioner.localcloud.deployments.expressions import TemplateError
+from provisioner.localcloud.resources.generic import STORED_AS_IS
 
 #: Resource types a template may deploy: the ones the local cloud models (see
 #: ``localcloud/resources``) plus a documented list stored and echoed (docs/local-cloud.md).
-DEPLOYABLE_EXTRA = {
-    "microsoft.compute/availabilitysets",
-    "microsoft.network/routetables",
-    "microsoft.network/applicationsecuritygroups",
-}
+DEPLOYABLE_EXTRA = STORED_AS_IS
 
 Dispatch = Callable[[str, str, dict[str, Any]], tuple[int, dict[str, Any]]]
 Reader = Callable[[str], dict[str, Any] | None]
