@@ -19,6 +19,7 @@ from provisioner.apply.executor import ApplyReport
 from provisioner.apply.lifecycle import (
     Loaded,
     apply_plan,
+    check_plan,
     desired_state,
     pending_guest,
     plan_environment,
@@ -57,7 +58,9 @@ def preview_up(
 ) -> Preview:
     """Reads only: the plan of ``up`` for ``env``, guest step included."""
     desired = desired_state(target, loaded, env, extra_tags=extra_tags)
-    return Preview(plan_environment(target, desired), plan_guest(target, desired))
+    plan = plan_environment(target, desired)
+    check_plan(loaded, desired, plan)
+    return Preview(plan, plan_guest(target, desired))
 
 
 @dataclass
@@ -113,6 +116,7 @@ def bring_up(
     retries_before = target.retries.value
     desired = desired_state(target, loaded, env, ttl=ttl, extra_tags=extra_tags)
     report = UpReport(plan_environment(target, desired))
+    check_plan(loaded, desired, report.plan)
     planned = time.monotonic()
     if report.plan.has_changes:
         confirm(report.plan)
