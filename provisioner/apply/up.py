@@ -31,6 +31,7 @@ from provisioner.compile.desired import MappingRow
 from provisioner.errors import ApplyFailed
 from provisioner.guest.step import GuestPlanItem, GuestStepReport, GuestVmResult
 from provisioner.plan.model import Plan
+from provisioner.plan.references import verify_existing
 
 #: VMs whose guest step runs at once (one run-command per VM at a time, Azure's own limit).
 GUEST_PARALLEL = 16
@@ -57,6 +58,7 @@ def preview_up(
     target: Target, loaded: Loaded, env: str, *, extra_tags: Mapping[str, str] | None = None
 ) -> Preview:
     """Reads only: the plan of ``up`` for ``env``, guest step included."""
+    verify_existing(target, loaded.blueprint, loaded.source)
     desired = desired_state(target, loaded, env, extra_tags=extra_tags)
     plan = plan_environment(target, desired)
     check_plan(loaded, desired, plan)
@@ -109,11 +111,12 @@ def bring_up(
     apply, run the guest step, and return the mapping with the addresses now live.
 
     An apply that Azure refuses comes back as ``report.failure`` with the plan, so the caller
-    can say what was planned; any other user error (a read that fails, a refused confirmation)
-    is raised.
+    can say what was planned; any other user error (a read that fails, a refused confirmation,
+    a brownfield id that names nothing: ``MissingReferences``) is raised.
     """
     started = time.monotonic()
     retries_before = target.retries.value
+    verify_existing(target, loaded.blueprint, loaded.source)  # before the first write
     desired = desired_state(target, loaded, env, ttl=ttl, extra_tags=extra_tags)
     report = UpReport(plan_environment(target, desired))
     check_plan(loaded, desired, report.plan)

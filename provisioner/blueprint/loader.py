@@ -3,11 +3,18 @@
 Users fix blueprints in rounds; each round costs an edit and a run, so a load reports *all* the
 problems it can find (every duplicate key, every unknown field, every bad value), each with the
 file, line and column of the text to change.
+
+The file itself is bounded first: only a regular file is read (a named pipe would block until a
+writer came, a device like ``/dev/zero`` never ends), and never more than the size limit plus one
+byte, so a hostile or mistaken path costs milliseconds, not gigabytes. Depth, value length and
+node count are bounded by the YAML layer (``yaml_document``).
 """
 
 from __future__ import annotations
 
 import gc
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,11 +25,20 @@ from provisioner.blueprint.digest import blueprint_digest
 from provisioner.blueprint.model import Blueprint
 from provisioner.blueprint.source import SourceMap
 from provisioner.blueprint.validation_errors import findings_from_validation_error
-from provisioner.blueprint.yaml_document import read_yaml
+from provisioner.blueprint.yaml_document import UNUSABLE, read_yaml
 from provisioner.errors import BlueprintInvalid, Finding, SourceLocation
 
 #: The format versions this provisioner reads.
 SUPPORTED_FORMATS = (1,)
+
+#: The largest blueprint file read, in bytes. A blueprint at Azure's limits (600 frontends,
+#: 1,500 rules, 2,000 VMs: ``bench/validate_scale.py``) is ~220 kB; 4 MiB leaves room for
+#: comments and long descriptions and still loads in seconds.
+DEFAULT_MAX_BYTES = 4 * 1024 * 1024
+#: Raises (or lowers) the limit: a number of bytes.
+MAX_BYTES_ENV = "PROVISION_BLUEPRINT_MAX_BYTES"
+#: Loader findings reported for one file; the rest are counted in one more.
+MAX_REPORTED = 100
 
 
 @dataclass(frozen=True)
@@ -43,14 +59,7 @@ def load_blueprint(path: str | Path) -> LoadedBlueprint:
     Cross-references and Azure's rules are checked later, by ``provisioner.rules``.
     """
     file = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise BlueprintInvalid(
-            file,
-            [Finding("FileUnreadable", f"cannot read {file}: {reason}", hint=_read_hint(exc))],
-        ) from None
+    raw = read_bounded(path, max_bytes(file))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -63,6 +72,92 @@ def load_blueprint(path: str | Path) -> LoadedBlueprint:
         )
         raise BlueprintInvalid(file, [finding]) from None
     return parse_blueprint(text, file)
+
+
+def max_bytes(file: str) -> int:
+    """The size limit: ``PROVISION_BLUEPRINT_MAX_BYTES`` when set, else ``DEFAULT_MAX_BYTES``.
+
+    A setting that is not a positive number of bytes is reported for ``file`` like every other
+    reason it cannot be read (``InvalidSetting``, exit 2).
+    """
+    value = os.environ.get(MAX_BYTES_ENV, "").strip()
+    if not value:
+        return DEFAULT_MAX_BYTES
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    finding = Finding(
+        "InvalidSetting",
+        f"{MAX_BYTES_ENV}={value!r} is not a number of bytes",
+        hint=f"unset {MAX_BYTES_ENV}, or give a number of bytes (8388608 for 8 MiB)",
+    )
+    raise BlueprintInvalid(file, [finding])
+
+
+def read_bounded(path: str | Path, limit: int) -> bytes:
+    """The bytes of the regular file at ``path``, refused (``BlueprintInvalid``) past ``limit``.
+
+    The file is opened without blocking (``O_NONBLOCK``: a named pipe opens at once, writer or
+    not) and its type is checked on the open descriptor, so what is checked is what is read.
+    """
+    file = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise _unreadable(file, exc.strerror or str(exc), _read_hint(exc)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            what = _not_a_file(info.st_mode)
+            if what == "a directory":
+                hint = "give the blueprint file, not its directory"
+            else:  # a pipe may never end, nor a device: only a file has a size to check
+                hint = "save the blueprint to a file and give its path"
+            raise _unreadable(file, f"it is {what}, not a file", hint)
+        try:
+            raw = _read_at_most(fd, limit + 1)
+        except OSError as exc:
+            raise _unreadable(file, exc.strerror or str(exc), None) from None
+    finally:
+        os.close(fd)
+    if len(raw) > limit:
+        size = f"{info.st_size:,} bytes" if info.st_size > limit else f"more than {limit:,} bytes"
+        finding = Finding(
+            "FileTooLarge",
+            f"{file} is {size}; a blueprint may have at most {limit} bytes",
+            hint=f"check that this is the blueprint; set {MAX_BYTES_ENV} to allow larger files",
+        )
+        raise BlueprintInvalid(file, [finding])
+    return raw
+
+
+def _read_at_most(fd: int, count: int) -> bytes:
+    """Up to ``count`` bytes from ``fd`` (fewer only at the end of the file)."""
+    chunks: list[bytes] = []
+    left = count
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _not_a_file(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "something other than a regular file"
+
+
+def _unreadable(file: str, reason: str, hint: str | None) -> BlueprintInvalid:
+    finding = Finding("FileUnreadable", f"cannot read {file}: {reason}", hint=hint)
+    return BlueprintInvalid(file, [finding])
 
 
 def parse_blueprint(text: str, file: str = "<string>") -> LoadedBlueprint:
@@ -82,7 +177,7 @@ def _parse(text: str, file: str) -> LoadedBlueprint:
     document = read_yaml(text, file)
     findings = list(document.findings)
     data = document.data
-    if any(f.code == "YamlSyntax" for f in findings):
+    if any(f.code in UNUSABLE for f in findings):
         # Not a usable document (or parts were dropped): model errors would only add noise.
         raise BlueprintInvalid(file, _ordered(findings))
     top = _top_level_finding(data, document.source)
@@ -146,7 +241,23 @@ def _read_hint(exc: OSError) -> str | None:
 
 
 def _ordered(findings: list[Finding]) -> list[Finding]:
+    """In document order, the first ``MAX_REPORTED`` and one finding counting the rest.
+
+    A generated or hostile file can hold tens of thousands of the same mistake; printing each
+    costs minutes and helps nobody.
+    """
+
     def key(f: Finding) -> tuple[int, int]:
         return (f.location.line, f.location.column) if f.location else (0, 0)
 
-    return sorted(findings, key=key)
+    ordered = sorted(findings, key=key)
+    if len(ordered) <= MAX_REPORTED:
+        return ordered
+    rest = len(ordered) - MAX_REPORTED
+    more = Finding(
+        "TooManyErrors",
+        f"{rest} more errors after these are not shown",
+        hint="fix the errors shown and run again",
+        location=ordered[MAX_REPORTED].location,
+    )
+    return [*ordered[:MAX_REPORTED], more]

@@ -8,9 +8,16 @@ arrived through ``<<:`` merges (the anchor's text), and values pydantic sees as 
 
 Composing is ruamel.yaml's (YAML 1.2: ``yes`` and ``0777`` stay text) and pure Python: ~0.7 s for
 a blueprint at Azure's limits. When PyYAML's libyaml binding is installed, a document is first
-scanned and parsed in C, with ruamel's 1.2 resolver deciding every implicit tag and the nodes then
-handed over as ruamel nodes, so the result is the same; anything unusual about the text (a
-directive, an explicit tag, any error at all) takes the ruamel path, which alone reports errors.
+scanned and parsed in C and composed here from libyaml's events, with ruamel's 1.2 resolver
+deciding every implicit tag, into ruamel nodes, so the result is the same; anything unusual about
+the text (a directive, an explicit tag, any error at all) takes the ruamel path, which alone
+reports errors.
+
+Both paths hold the input limits while the events stream in, before anything recursive runs on
+them: nesting deeper than ``MAX_DEPTH`` (composing recurses once per level, and libyaml's own
+composer recurses in C: 100,000 brackets crash the process), a scalar longer than ``MAX_SCALAR``
+(Python refuses to convert an integer of more than 4,300 digits), and more than ``MAX_NODES``
+nodes, counted again as aliases expand. Each stops the read with one finding at its line.
 """
 
 from __future__ import annotations
@@ -18,11 +25,14 @@ from __future__ import annotations
 import gc
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, ScalarEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
@@ -35,9 +45,57 @@ _SCALARS_BY_CONSTRUCTOR = {_TAG + t for t in ("int", "float", "bool", "null")}
 _SCALARS_AS_TEXT = {_TAG + "str", _TAG + "timestamp"}
 _MERGE = _TAG + "merge"
 
-#: Aliases can expand a small file into a huge document ("billion laughs"); a blueprint at
-#: Azure's limits (hundreds of frontends and rules) has a few tens of thousands of nodes.
-MAX_NODES = 500_000
+#: Aliases can expand a small file into a huge document ("billion laughs"). A blueprint at
+#: Azure's limits (``bench/validate_scale.py``: 600 frontends, 1,500 rules) has ~26,000 nodes, the
+#: bench's doubled one ~50,000; the pure-Python path composes ~35,000 nodes a second, so the limit
+#: also bounds what a hostile file under the size limit costs.
+MAX_NODES = 100_000
+#: Nested mappings and lists: a blueprint needs 6 (``load_balancers.lb.rules.web.port``).
+MAX_DEPTH = 64
+#: Characters in one key or value: a 16,384-bit RSA public key is ~2,800; below Python's
+#: 4,300-digit limit on converting text to an integer.
+MAX_SCALAR = 4096
+
+#: Findings after which the document is not usable: the loader reports them alone.
+UNUSABLE = frozenset({"YamlSyntax", "NestingTooDeep", "ValueTooLong", "TooManyNodes"})
+
+
+class _LimitExceeded(Exception):
+    """A limit was passed: the read stops, and this is its one finding."""
+
+    def __init__(self, code: str, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.code, self.message, self.mark = code, message, mark
+
+    def finding(self, file: str) -> Finding:
+        return Finding(
+            self.code, self.message, location=_loc(file, self.mark.line, self.mark.column)
+        )
+
+
+def _too_deep(mark: Any) -> _LimitExceeded:
+    return _LimitExceeded(
+        "NestingTooDeep",
+        f"mappings and lists are nested more than {MAX_DEPTH} levels deep here",
+        mark,
+    )
+
+
+def _too_long(length: int, mark: Any) -> _LimitExceeded:
+    return _LimitExceeded(
+        "ValueTooLong",
+        f"a key or value of {length} characters; at most {MAX_SCALAR} are allowed",
+        mark,
+    )
+
+
+def _too_many(aliases: int, mark: Any) -> _LimitExceeded:
+    if aliases:
+        counted = f"expands to more than {MAX_NODES} nodes through {aliases} aliases"
+        counted += " (each alias counts the nodes it repeats)"
+    else:
+        counted = f"has more than {MAX_NODES} nodes (keys, values, mappings and lists)"
+    return _LimitExceeded("TooManyNodes", f"the document {counted}", mark)
 
 
 @dataclass
@@ -54,14 +112,20 @@ def read_yaml(text: str, file: str) -> YamlDocument:
     # The safe pure-Python composer: same marks as the round-trip one, but it does not collect
     # comments, which makes it markedly faster (~1.5x) on blueprints at Azure's limits.
     yaml = YAML(typ="safe", pure=True)
+    yaml.Composer = _BoundedComposer
+    try:
+        return _read(yaml, text, file)
+    except _LimitExceeded as exc:
+        return YamlDocument(None, SourceMap(file, {}), [exc.finding(file)])
+
+
+def _read(yaml: YAML, text: str, file: str) -> YamlDocument:
     was_enabled = gc.isenabled()
     gc.disable()  # ~100,000 long-lived objects at the limits: the collector's passes cost ~40%
     try:
         fast = _compose_in_c(text)
-        if fast is not _UNAVAILABLE:
-            builder = _Builder(file, yaml.constructor)
-            data = None if fast is None else builder.build(cast(Node, fast), (), None)
-            return YamlDocument(data, SourceMap(file, builder.nodes), builder.findings)
+        if isinstance(fast, _Composed):
+            return _built(file, yaml, fast.root, fast.aliases)
     finally:
         if was_enabled:
             gc.enable()
@@ -72,84 +136,177 @@ def read_yaml(text: str, file: str) -> YamlDocument:
     except YAMLError as exc:  # unmarked: rare (e.g. a reader error on control characters)
         finding = Finding("YamlSyntax", f"not valid YAML: {exc}", location=_loc(file, 0, 0))
         return YamlDocument(None, SourceMap(file, {}), [finding])
-    builder = _Builder(file, yaml.constructor)
+    return _built(file, yaml, root, yaml.composer.aliases)
+
+
+def _built(file: str, yaml: YAML, root: Node | None, aliases: int) -> YamlDocument:
+    builder = _Builder(file, yaml.constructor, aliases)
     data = None if root is None else builder.build(root, (), None)
     return YamlDocument(data, SourceMap(file, builder.nodes), builder.findings)
 
 
+class _BoundedComposer(Composer):  # type: ignore[misc]
+    """ruamel's composer, refusing what passes a limit before it recurses into it."""
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.levels = 0
+        self.nodes = 0
+        self.aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
+            self.aliases += 1
+            return super().compose_node(parent, index)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _too_many(0, event.start_mark)
+        if isinstance(event, ScalarEvent):
+            if len(event.value) > MAX_SCALAR:
+                raise _too_long(len(event.value), event.start_mark)
+            return super().compose_node(parent, index)
+        if self.levels >= MAX_DEPTH:
+            raise _too_deep(event.start_mark)
+        self.levels += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.levels -= 1
+
+
 _UNAVAILABLE = object()
 
-#: A directive (``%YAML 1.1`` changes how scalars resolve) or a tag: left to ruamel.
-_NOT_FOR_C = re.compile(r"^%|!", re.MULTILINE)
+#: A directive (``%YAML 1.1`` changes how scalars resolve): left to ruamel, as is any node with
+#: an explicit tag (``_EventComposer`` hands those over), while a ``!`` in a comment or in text
+#: stays on the fast path.
+_NOT_FOR_C = re.compile(r"^%", re.MULTILINE)
 
 try:
-    import yaml as _pyyaml
+    from yaml import events as _events
+    from yaml._yaml import CParser as _CParser  # ImportError without libyaml
+except ImportError:  # pragma: no cover - PyYAML with libyaml is a dependency
+    _CParser = None
 
-    _CLoader: Any = _pyyaml.CSafeLoader  # AttributeError without libyaml
-except (ImportError, AttributeError):  # pragma: no cover - PyYAML is a dependency
-    _pyyaml = None
-    _CLoader = None
-
-if _CLoader is not None:
-
-    class _CComposer(_CLoader):  # type: ignore[misc, valid-type]
-        """libyaml's scanner and parser, ruamel's YAML 1.2 resolver."""
-
-        _kinds: dict[type, type] = {
-            _pyyaml.ScalarNode: ScalarNode,
-            _pyyaml.SequenceNode: SequenceNode,
-            _pyyaml.MappingNode: MappingNode,
-        }
-        # No directives reach here: the default version (1.2), without the resolver asking a
-        # loader for one per scalar (an AttributeError each time when it has none).
-        _resolver = VersionedResolver(
-            loadumper=SimpleNamespace(_scanner=SimpleNamespace(yaml_version=None))
-        )
-
-        def resolve(self, kind: type, value: Any, implicit: Any) -> Any:
-            return self._resolver.resolve(self._kinds[kind], value, implicit)
+#: ruamel's YAML 1.2 resolver, on its own: no directives reach the C path, so the default
+#: version, without the resolver asking a loader for one per scalar.
+_RESOLVER = VersionedResolver(
+    loadumper=SimpleNamespace(_scanner=SimpleNamespace(yaml_version=None))
+)
 
 
-def _compose_in_c(text: str) -> Node | None | object:
-    """The document's root as ruamel nodes (None: empty), or ``_UNAVAILABLE``."""
-    if _CLoader is None or _NOT_FOR_C.search(text):
+@lru_cache(maxsize=4096)
+def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> Any:
+    """The resolver's tag for a scalar: blueprints repeat most of theirs (tcp, 80, true, names
+    of pools and probes), and resolving tries a regular expression per candidate type."""
+    return _RESOLVER.resolve(ScalarNode, value, implicit)
+
+
+@dataclass(frozen=True)
+class _Composed:
+    root: Node | None  # None: an empty document
+    aliases: int
+
+
+def _compose_in_c(text: str) -> _Composed | object:
+    """The document composed from libyaml's events, or ``_UNAVAILABLE``.
+
+    Raises ``_LimitExceeded`` as soon as the events pass a limit. Any other problem, a syntax
+    error included, gives ``_UNAVAILABLE``: ruamel composes again and reports it.
+    """
+    if _CParser is None or _NOT_FOR_C.search(text):
         return _UNAVAILABLE
     try:
-        loader = _CComposer(text)
+        parser = _CParser(text)
         try:
-            root = loader.get_single_node()
+            composer = _EventComposer(parser)
+            return _Composed(composer.single_document(), composer.aliases)
         finally:
-            loader.dispose()
-        return None if root is None else _ruamel_nodes(root)
+            parser.dispose()
+    except _LimitExceeded:
+        raise
     except Exception:  # any problem at all: ruamel composes again and reports it
         return _UNAVAILABLE
 
 
-def _ruamel_nodes(root: Any) -> Node:
-    """PyYAML's nodes as ruamel's: same tags, values, marks and sharing (aliases)."""
-    made: dict[int, Node] = {}
+class _Fallback(Exception):
+    """Something only the ruamel path handles (or reports)."""
 
-    def convert(node: Any) -> Node:
-        done = made.get(id(node))
-        if done is not None:
-            return done
-        if isinstance(node, _pyyaml.ScalarNode):
-            out: Node = ScalarNode(
-                node.tag, node.value, node.start_mark, node.end_mark, style=node.style
-            )
-            made[id(node)] = out
-            return out
-        if isinstance(node, _pyyaml.SequenceNode):
-            seq = SequenceNode(node.tag, [], node.start_mark, node.end_mark, node.flow_style)
-            made[id(node)] = seq
-            seq.value.extend(convert(item) for item in node.value)
+
+class _EventComposer:
+    """libyaml's events → ruamel nodes, as ruamel's composer would make them, within the limits.
+
+    Recursion is one Python call per level, bounded by ``MAX_DEPTH``; libyaml's parser keeps its
+    own state on the heap, so a deeper document only costs the events read up to the limit.
+    """
+
+    def __init__(self, parser: Any) -> None:
+        self._get = parser.get_event
+        self._peek = parser.peek_event
+        self.anchors: dict[str, Node] = {}
+        self.aliases = 0
+        self.nodes = 0
+
+    def single_document(self) -> Node | None:
+        self._get()  # stream start
+        if type(self._peek()) is _events.StreamEndEvent:
+            return None
+        self._get()  # document start
+        root = self._node(0)
+        self._get()  # document end
+        if type(self._peek()) is not _events.StreamEndEvent:
+            raise _Fallback("more than one document")
+        return root
+
+    def _node(self, levels: int) -> Node:
+        event = self._get()
+        kind = type(event)
+        anchor = event.anchor
+        if kind is _events.AliasEvent:
+            self.aliases += 1
+            try:
+                return self.anchors[anchor]
+            except KeyError:
+                raise _Fallback("undefined alias") from None
+        if anchor is not None and anchor in self.anchors:
+            raise _Fallback("an anchor defined twice")  # ruamel warns and takes the last one
+        if event.tag is not None and event.tag != "!":
+            raise _Fallback("an explicit tag")
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _too_many(0, event.start_mark)
+        if kind is _events.ScalarEvent:
+            value = event.value
+            if len(value) > MAX_SCALAR:
+                raise _too_long(len(value), event.start_mark)
+            tag = _scalar_tag(value, event.implicit)
+            node: Node = ScalarNode(tag, value, event.start_mark, event.end_mark, style=event.style)
+            if anchor is not None:
+                self.anchors[anchor] = node
+            return node
+        if levels >= MAX_DEPTH:
+            raise _too_deep(event.start_mark)
+        inner = levels + 1
+        if kind is _events.SequenceStartEvent:
+            tag = _RESOLVER.resolve(SequenceNode, None, event.implicit)
+            seq = SequenceNode(tag, [], event.start_mark, None, event.flow_style)
+            if anchor is not None:
+                self.anchors[anchor] = seq  # before the items: an alias inside is a cycle
+            items = seq.value
+            while type(self._peek()) is not _events.SequenceEndEvent:
+                items.append(self._node(inner))
+            seq.end_mark = self._get().end_mark
             return seq
-        mapping = MappingNode(node.tag, [], node.start_mark, node.end_mark, node.flow_style)
-        made[id(node)] = mapping
-        mapping.value.extend((convert(k), convert(v)) for k, v in node.value)
+        tag = _RESOLVER.resolve(MappingNode, None, event.implicit)
+        mapping = MappingNode(tag, [], event.start_mark, None, event.flow_style)
+        if anchor is not None:
+            self.anchors[anchor] = mapping
+        pairs = mapping.value
+        while type(self._peek()) is not _events.MappingEndEvent:
+            key = self._node(inner)
+            pairs.append((key, self._node(inner)))
+        mapping.end_mark = self._get().end_mark
         return mapping
-
-    return convert(root)
 
 
 def _syntax_finding(exc: MarkedYAMLError, file: str) -> Finding:
@@ -188,9 +345,10 @@ _Pair = tuple[Any, Node, Node]
 class _Builder:
     """Walks composed nodes once, recording a position for every path it builds."""
 
-    def __init__(self, file: str, constructor: Any) -> None:
+    def __init__(self, file: str, constructor: Any, aliases: int = 0) -> None:
         self.file = file
         self.constructor = constructor
+        self.aliases = aliases  # in the text: named when the expansion passes MAX_NODES
         self.nodes: dict[BlueprintPath, NodePosition] = {}
         self.findings: list[Finding] = []
         self._reported: set[tuple[str, int, int]] = set()
@@ -200,12 +358,7 @@ class _Builder:
     def build(self, node: Node, path: BlueprintPath, key_loc: SourceLocation | None) -> Any:
         self._count += 1
         if self._count > MAX_NODES:
-            self._report(
-                "YamlSyntax",
-                node,
-                f"the document expands to more than {MAX_NODES} nodes through aliases",
-            )
-            return None
+            raise _too_many(self.aliases, self._entry_mark(path, node))
         value_loc = self._at(node)
         if key_loc is not None and isinstance(node, ScalarNode) and node.value == "":
             # ``network:`` with nothing after it: the empty value "starts" on the next line.
@@ -288,7 +441,15 @@ class _Builder:
         if node.tag in _SCALARS_AS_TEXT:
             return node.value
         if node.tag in _SCALARS_BY_CONSTRUCTOR:
-            return self.constructor.construct_object(node, deep=True)
+            try:
+                return self.constructor.construct_object(node, deep=True)
+            except ValueError as exc:  # Python's digit limit, set low (PYTHONINTMAXSTRDIGITS)
+                raise _LimitExceeded(
+                    "ValueTooLong",
+                    f"a number of {len(node.value)} characters, more than Python converts here "
+                    f"({exc})",
+                    node.start_mark,
+                ) from exc
         self._report("YamlSyntax", node, f"unsupported YAML tag {node.tag}")
         return None
 
@@ -325,6 +486,15 @@ class _Builder:
                 related_locations=(first_loc,),
             )
         )
+
+    def _entry_mark(self, path: BlueprintPath, node: Node) -> Any:
+        """Where the top-level entry being built is written: the node reached when an expansion
+        passes the limit is somewhere in the anchor's text, the entry is what repeats it."""
+        top = self.nodes.get(path[:1])
+        if top is None or not path:
+            return node.start_mark
+        where = top.key or top.value
+        return SimpleNamespace(line=where.line - 1, column=where.column - 1)
 
     def _report(self, code: str, node: Node, message: str) -> None:
         where = (node.start_mark.line, node.start_mark.column)

@@ -65,6 +65,7 @@ def down(
         target.close()
         fail(exc, output)
     target.close()
+    _ci_summary(report, env, target.label, output)
     if output is OutputFormat.json:
         emit_json({"target": target.label, **report.as_dict()})
     else:
@@ -90,6 +91,34 @@ def _render(report: TeardownReport, env: str, target: str) -> None:
         f"down: deleted {len(report.deleted)} resource(s) in {report.seconds:.1f}s"
         + ("" if report.ok else f"; {len(report.left)} could not be deleted")
     )
+
+
+def _ci_summary(report: TeardownReport, env: str, target: str, output: OutputFormat) -> None:
+    """``$GITHUB_STEP_SUMMARY`` / Azure Pipelines: what was deleted and what had to stay."""
+    from provisioner.cli import ci_summary
+    from provisioner.cli.picture_labels import SIGN
+
+    if not ci_summary.wanted():
+        return
+    deleted = f"{len(report.deleted)} resource(s) deleted in {report.seconds:.1f}s"
+    if report.ok:
+        outcome = f"{SIGN['pass']} {deleted}"
+    else:
+        outcome = f"{SIGN['fail']} {deleted}; {len(report.left)} could not be deleted"
+    guest = report.guest
+    failed = [r for r in guest.results if not r.ok] if guest is not None else []
+    body = [f"target: {ci_summary.cell(target)}", ""]
+    if report.resource_groups_deleted:
+        groups = ", ".join(report.resource_groups_deleted)
+        body += [f"resource groups deleted whole: {ci_summary.cell(groups)}", ""]
+    body.append(ci_summary.left_table([(left.id, left.reason) for left in report.left]))
+    if failed:
+        body.append(
+            "guest removal failed on "
+            + ci_summary.cell(", ".join(f"{r.vm} ({r.detail})" for r in failed))
+        )
+    markdown = ci_summary.section(f"provision down · {env}", outcome, body)
+    ci_summary.publish(markdown, "down", json_output=output is OutputFormat.json)
 
 
 def register(app: typer.Typer) -> None:

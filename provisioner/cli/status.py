@@ -21,7 +21,10 @@ from provisioner.cli.plumbing import (
 from provisioner.errors import ProvisionerError
 
 if TYPE_CHECKING:
+    from provisioner.apply.lifecycle import Loaded
     from provisioner.apply.status import EnvironmentStatus
+    from provisioner.arm.target import Target
+    from provisioner.plan.picture import Picture
 
 
 def status(
@@ -38,11 +41,14 @@ def status(
 
     loaded, env = start(blueprint, env, output, cloud, subscription, state)
     target = cli_target(cloud, subscription, state, output)
+    picture = None
     try:
         if env is None:
             envs = list_environments(target)
         else:
             one = environment_status(target, env, loaded)
+            if output is OutputFormat.text and out_console.is_terminal and one.mapping:
+                picture = _picture(target, one, loaded)
     except ProvisionerError as exc:
         target.close()
         fail(exc, output)
@@ -57,6 +63,22 @@ def status(
         _render_environments(doc["environments"])
     else:
         _render_environment(one, doc)
+        if picture is not None:
+            from provisioner.cli.picture_tree import print_picture
+            from provisioner.cli.up import MAX_TREE_RULES
+
+            print_picture(picture, out_console, max_rules=MAX_TREE_RULES)
+
+
+def _picture(target: Target, st: EnvironmentStatus, loaded: Loaded | None) -> Picture:
+    """The environment's picture for the terminal: the blueprint's with live addresses, or,
+    without a blueprint, read from the live load balancers."""
+    from provisioner.plan.picture import blueprint_picture
+    from provisioner.plan.picture_live import read_live_picture
+
+    if loaded is not None:
+        return blueprint_picture(loaded.blueprint, st.mapping, env=st.env, source="live")
+    return read_live_picture(target, st.env, st.resources)
 
 
 def _render_environments(environments: list[dict[str, Any]]) -> None:

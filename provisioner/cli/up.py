@@ -31,9 +31,11 @@ from provisioner.cli.plumbing import (
 from provisioner.errors import ProvisionerError
 
 if TYPE_CHECKING:
+    from provisioner.apply.lifecycle import Loaded
     from provisioner.apply.up import UpReport
     from provisioner.errors import ApplyFailed
     from provisioner.plan.model import Plan
+    from provisioner.plan.picture import Picture
 
 
 def up(
@@ -88,12 +90,13 @@ def up(
         fail(exc, output)
     target.close()
     doc = _document(report, target.label, env)
+    _ci_summary(loaded, report, env, target.label, output)
     if report.failure is not None:
         _apply_failed(report.failure, doc, output)
     if output is OutputFormat.json:
         emit_json(doc)
     else:
-        _render(report)
+        _render(report, loaded, env)
     if not report.ok:
         raise SystemExit(1)
 
@@ -127,7 +130,7 @@ def _document(report: UpReport, target: str, env: str) -> dict[str, Any]:
     return doc
 
 
-def _render(report: UpReport) -> None:
+def _render(report: UpReport, loaded: Loaded, env: str) -> None:
     from provisioner.cli.render_guest import render_guest_failures
     from provisioner.cli.render_plan import render_mapping
 
@@ -140,6 +143,56 @@ def _render(report: UpReport) -> None:
     else:
         err_console.print("up: nothing to do, the environment matches the blueprint")
     render_mapping(report.mapping, out_console)
+    if out_console.is_terminal and report.mapping:
+        from provisioner.cli.picture_tree import print_picture
+
+        print_picture(_picture(report, loaded, env), out_console, max_rules=MAX_TREE_RULES)
+
+
+#: Rules drawn per load balancer in the terminal's tree after ``up`` and ``status``.
+MAX_TREE_RULES = 40
+
+
+def _picture(report: UpReport, loaded: Loaded, env: str) -> Picture:
+    """The blueprint's picture with the addresses now live and the guest step's verdicts."""
+    from provisioner.plan.picture import blueprint_picture, with_guest_results
+
+    live = bool(report.mapping)
+    picture = blueprint_picture(
+        loaded.blueprint,
+        report.mapping or None,
+        env=env,
+        source="live" if live else "blueprint",
+    )
+    if report.guest is None:
+        return picture
+    results = {r.vm: (r.ok and r.converged, r.detail) for r in report.guest.results}
+    return with_guest_results(picture, results)
+
+
+def _ci_summary(
+    loaded: Loaded, report: UpReport, env: str, target: str, output: OutputFormat
+) -> None:
+    """``$GITHUB_STEP_SUMMARY`` / Azure Pipelines: the outcome, the picture and the mapping."""
+    from provisioner.cli import ci_summary
+    from provisioner.cli.picture_labels import SIGN
+
+    if not ci_summary.wanted():
+        return
+    if report.failure is not None:
+        f = report.failure
+        outcome = f"{SIGN['fail']} apply failed: {f.resource}: {f.code}: {f.message}"
+    elif report.guest_failures:
+        vms = ", ".join(r.vm for r in report.guest_failures)
+        outcome = f"{SIGN['fail']} the guest step failed on {vms}"
+    else:
+        outcome = f"{SIGN['pass']} {report.changed} change(s) applied" + (
+            f" in {report.timings['total']:.1f}s" if "total" in report.timings else ""
+        )
+    body = [f"target: {ci_summary.cell(target)}", ""]
+    body.append(ci_summary.picture_section(_picture(report, loaded, env), with_verdicts=True))
+    markdown = ci_summary.section(f"provision up · {env}", outcome, body)
+    ci_summary.publish(markdown, "up", json_output=output is OutputFormat.json)
 
 
 def _apply_failed(exc: ApplyFailed, doc: dict[str, Any], output: OutputFormat) -> NoReturn:

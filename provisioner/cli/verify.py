@@ -7,10 +7,14 @@ frontends on Azure). ``--datapath`` proves the rows with real packets through ne
 
 from __future__ import annotations
 
+import sys
+from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 
 from provisioner.cli.common import OutputFormat, emit_json, err_console, fail, out_console
@@ -23,12 +27,35 @@ from provisioner.cli.plumbing import (
     add_command,
     open_desired,
 )
-from provisioner.errors import ProvisionerError
+from provisioner.compile.desired import MappingRow
+from provisioner.errors import ProvisionerError, UserInputError
 
 if TYPE_CHECKING:
     from provisioner.arm.target import Target
     from provisioner.compile.desired import DesiredState
     from provisioner.guest.step import GuestStepReport
+    from provisioner.plan.picture import Picture
+
+
+class VerifyFormat(StrEnum):
+    text = "text"
+    mermaid = "mermaid"
+
+
+#: Verdicts per path, (load balancer, rule) → slots, and per VM: (guest verdict, addresses held).
+PathMap = dict[tuple[str, str], Any]
+VmMap = dict[str, tuple[Any, tuple[str, ...] | None]]
+
+
+@dataclass
+class Outcome:
+    """What one verify mode found: the JSON document, the verdict and the picture's verdicts."""
+
+    doc: dict[str, Any]
+    ok: bool
+    rows: tuple[MappingRow, ...] = ()
+    paths: PathMap = field(default_factory=dict)
+    vms: VmMap = field(default_factory=dict)
 
 
 def verify(
@@ -40,34 +67,114 @@ def verify(
     skip_guest: bool = typer.Option(
         False, "--skip-guest", hidden=True, help="Data path without the guest scripts (diagnostic)"
     ),
+    report: Path | None = typer.Option(
+        None, "--report", help="Also write a self-contained HTML report, each path coloured"
+    ),
+    format: VerifyFormat = typer.Option(
+        VerifyFormat.text, "--format", help="text, or mermaid: the picture coloured by verdict"
+    ),
     output: OutputFormat = OutputOpt,
     cloud: str | None = CloudOpt,
     subscription: str | None = SubscriptionOpt,
     state: Path | None = StateOpt,
 ) -> None:
     """Check every mapping row: guest readiness per VM, or (--datapath) real traffic."""
+    _check_options(report, format, output)
     target, desired, env = open_desired(blueprint, env, output, cloud, subscription, state)
+    shown = err_console if format is VerifyFormat.mermaid else out_console
     try:
         if datapath:
-            doc, ok = _verify_datapath(target, desired, skip_guest, output)
+            outcome = _verify_datapath(target, desired, skip_guest, output, shown)
         else:
-            doc, ok = _verify_guests(target, desired, output)
+            outcome = _verify_guests(target, desired, output, shown)
     except ProvisionerError as exc:
         fail(exc, output)
     finally:
         target.close()
+    _pictures(blueprint, env, target.label, outcome, report, format, output)
     if output is OutputFormat.json:
-        emit_json({"target": target.label, "env": env, **doc})
-    if not ok:
+        emit_json({"target": target.label, "env": env, **outcome.doc})
+    if not outcome.ok:
         raise typer.Exit(1)
+
+
+def _check_options(report: Path | None, format: VerifyFormat, output: OutputFormat) -> None:
+    """Exit 2 before any cloud call for options that cannot work together or a report that
+    could not be written."""
+    problem = None
+    if format is VerifyFormat.mermaid and output is OutputFormat.json:
+        problem = "--format mermaid writes the picture on stdout; it cannot go with --output json"
+    elif report is not None and (report.is_dir() or not report.resolve().parent.is_dir()):
+        problem = f"--report {str(report)!r}: give a file in an existing directory"
+    if problem:
+        fail(UserInputError(problem), output)
+
+
+def _pictures(
+    blueprint: Path,
+    env: str,
+    target: str,
+    outcome: Outcome,
+    report: Path | None,
+    format: VerifyFormat,
+    output: OutputFormat,
+) -> None:
+    """The picture coloured by the verdicts: the HTML report, Mermaid on stdout, CI summary."""
+    from provisioner.cli import ci_summary
+
+    if report is None and format is VerifyFormat.text and not ci_summary.wanted():
+        return
+    picture = _verdict_picture(blueprint, env, outcome)
+    if report is not None:
+        from provisioner.cli.picture_html import render_html
+
+        try:
+            report.write_text(render_html(picture, generator="provision verify"), encoding="utf-8")
+        except OSError as exc:
+            err_console.print(
+                f"verify: report {report} not written: {exc.strerror or exc}", markup=False
+            )
+        else:
+            err_console.print(f"verify: report written to {report}", markup=False)
+    if format is VerifyFormat.mermaid:
+        from provisioner.cli.picture_mermaid import render_mermaid
+
+        sys.stdout.write(render_mermaid(picture))
+        sys.stdout.flush()
+    if ci_summary.wanted():
+        from provisioner.cli.picture_labels import SIGN
+
+        verdict = "every row passed" if outcome.ok else "some rows did not pass"
+        outcome_line = f"{SIGN['pass' if outcome.ok else 'fail']} {verdict}"
+        if outcome.doc.get("error"):
+            outcome_line += f": {outcome.doc['error']}"
+        body = [
+            f"target: {ci_summary.cell(target)}",
+            "",
+            ci_summary.picture_section(picture, with_verdicts=True),
+        ]
+        markdown = ci_summary.section(f"provision verify · {env}", outcome_line, body)
+        # stdout carries one JSON document, or the Mermaid text: the logging command goes aside.
+        aside = output is OutputFormat.json or format is VerifyFormat.mermaid
+        ci_summary.publish(markdown, "verify", json_output=aside)
+
+
+def _verdict_picture(blueprint: Path, env: str, outcome: Outcome) -> Picture:
+    from provisioner.blueprint.loader import load_blueprint
+    from provisioner.plan.picture import blueprint_picture, with_verdicts
+
+    bp = load_blueprint(blueprint).blueprint  # validated by open_desired already
+    rows = outcome.rows or None
+    picture = blueprint_picture(bp, rows, env=env, source="live" if rows else "blueprint")
+    return with_verdicts(picture, outcome.paths, outcome.vms)
 
 
 # --- guest readiness ---------------------------------------------------------------------------
 
 
 def _verify_guests(
-    target: Target, desired: DesiredState, output: OutputFormat
-) -> tuple[dict[str, Any], bool]:
+    target: Target, desired: DesiredState, output: OutputFormat, shown: Console
+) -> Outcome:
     from provisioner.guest.step import run_guest_step
     from provisioner.guest.verify import check_rows, live_rows, public_frontends, tcp_probe
 
@@ -76,17 +183,45 @@ def _verify_guests(
     probe = tcp_probe if target.kind == "azure" else None
     checks = check_rows(rows, report, probe=probe, public=public_frontends(desired))
     ok = report.ok and all(c.ok for c in checks)
+    local = target.kind != "azure"
     if output is OutputFormat.text:
-        _render_row_checks(checks, report, ok, local=target.kind != "azure")
+        _render_row_checks(checks, report, ok, local=local, console=shown)
     doc = {
         "ok": ok,
         "rows": [c.as_dict() for c in checks],
         "vms": [r.as_dict() for r in report.results],
     }
-    return doc, ok
+    return Outcome(doc, ok, rows, _guest_paths(checks, local), _guest_vms(report))
 
 
-def _render_row_checks(checks: list[Any], report: GuestStepReport, ok: bool, local: bool) -> None:
+def _guest_paths(checks: list[Any], local: bool) -> PathMap:
+    from provisioner.plan.picture import PathVerdicts, Verdict, connect_verdict, guest_verdict
+
+    out: PathMap = {}
+    for c in checks:
+        r = c.row
+        connect = connect_verdict(c.probe)
+        if connect is None and local and r.floating_ip:
+            connect = Verdict("skipped", "TCP connect skipped (local cloud addresses)")
+        out[(r.load_balancer, r.rule)] = PathVerdicts(
+            guest=guest_verdict(r.floating_ip, c.converged, c.missing), datapath=connect
+        )
+    return out
+
+
+def _guest_vms(report: GuestStepReport) -> VmMap:
+    from provisioner.plan.picture import Verdict
+
+    out: VmMap = {}
+    for r in report.results:
+        held = tuple(r.report.addresses) if r.report is not None else None
+        out[r.vm] = (Verdict("pass" if r.ok and r.converged else "fail", r.detail), held)
+    return out
+
+
+def _render_row_checks(
+    checks: list[Any], report: GuestStepReport, ok: bool, local: bool, console: Console
+) -> None:
     from provisioner.cli.render_guest import render_guest_result
 
     for c in checks:
@@ -101,7 +236,7 @@ def _render_row_checks(checks: list[Any], report: GuestStepReport, ok: bool, loc
         probe_text = f"; tcp connect: {c.probe}" if c.probe else ""
         if local and r.floating_ip:
             probe_text = "; tcp connect skipped (local cloud addresses)"
-        out_console.print(
+        console.print(
             f"{r.load_balancer}/{r.rule}  {r.frontend_ip}:{r.frontend_port}/{r.protocol}"
             f" -> {dest}:{r.destination_port}  {ready}{probe_text}",
             markup=False,
@@ -117,8 +252,8 @@ def _render_row_checks(checks: list[Any], report: GuestStepReport, ok: bool, loc
 
 
 def _verify_datapath(
-    target: Target, desired: DesiredState, skip_guest: bool, output: OutputFormat
-) -> tuple[dict[str, Any], bool]:
+    target: Target, desired: DesiredState, skip_guest: bool, output: OutputFormat, shown: Console
+) -> Outcome:
     from provisioner.guest.datapath import (
         DataPathError,
         available,
@@ -127,28 +262,28 @@ def _verify_datapath(
     )
     from provisioner.guest.verify import NotCapable, datapath_input, live_rows, row_results_as_dicts
 
-    def not_capable(message: str) -> tuple[dict[str, Any], bool]:
+    def not_capable(message: str, rows: tuple[MappingRow, ...] = ()) -> Outcome:
         if output is OutputFormat.text:
             err_console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
-        return {"ok": False, "error": message, "rows": []}, False
+        return Outcome({"ok": False, "error": message, "rows": []}, False, rows)
 
     why = available()
     if why is not None:
         return not_capable(
             f"verify --datapath needs Linux, root, iproute2, nftables and network namespaces: {why}"
         )
-    _, live = live_rows(target, desired)
+    rows, live = live_rows(target, desired)
     try:
         inp = datapath_input(desired, live)
     except NotCapable as exc:
-        return not_capable(f"verify --datapath: {exc}")
+        return not_capable(f"verify --datapath: {exc}", rows)
     try:
         results = run_datapath(inp.topology, inp.scripts, skip_guest=skip_guest)
     except DataPathError as exc:
-        return not_capable(f"verify --datapath: {exc}")
+        return not_capable(f"verify --datapath: {exc}", rows)
     ok = all(r.ok for r in results)
     if output is OutputFormat.text:
-        out_console.print(results_table(results), markup=False, soft_wrap=True)
+        shown.print(results_table(results), markup=False, soft_wrap=True)
         for note in inp.skipped:
             err_console.print(f"skipped: {escape(note)}", soft_wrap=True)
         if skip_guest:
@@ -164,7 +299,22 @@ def _verify_datapath(
         "rows": row_results_as_dicts(results),
         "skipped": inp.skipped,
     }
-    return doc, ok
+    return Outcome(doc, ok, rows, _datapath_paths(results, inp.skipped))
+
+
+def _datapath_paths(results: list[Any], skipped: list[str]) -> PathMap:
+    """Each sent row's data-path verdict (rows are labelled ``lb/rule``), and each row left out."""
+    from provisioner.plan.picture import PathVerdicts, Verdict, datapath_verdict
+
+    out: PathMap = {}
+    for r in results:
+        lb, _, rule = r.row.label.partition("/")
+        out[(lb, rule)] = PathVerdicts(datapath=datapath_verdict(r.ok, r.detail, r.served_by))
+    for note in skipped:
+        label, _, reason = note.partition(": ")
+        lb, _, rule = label.partition("/")
+        out[(lb, rule)] = PathVerdicts(datapath=Verdict("skipped", reason))
+    return out
 
 
 def register(app: typer.Typer) -> None:

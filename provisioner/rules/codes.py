@@ -31,6 +31,7 @@ NSG_UNSUPPORTED_VALUE = "SecurityRuleParameterContainsUnsupportedValue"
 NSG_RULE_LIMIT = "SecurityRuleCountLimitReached"
 NSG_MIXED_FAMILIES = "ResourceCannotContainAddressPrefixesFromDifferentAddressFamilies"
 INVALID_PARAMETER = "InvalidParameter"
+WRONG_TYPE_REFERENCE = "InvalidJsonReferenceWrongType"
 
 AZURE: dict[str, str] = {
     INVALID_REFERENCE: "bicep-types-az#1403, pulumi-azure-native#3601",
@@ -59,6 +60,10 @@ AZURE: dict[str, str] = {
     # Windows one over 20 characters ("Windows admin user name cannot be more than 20
     # characters long…") with this code, target adminUsername.
     INVALID_PARAMETER: "azure-cli#582, azure-docs#27881, azure-quickstart-templates#2577",
+    # A detail of ``InvalidRequestFormat``: "Reference Id … is referencing resource of a wrong
+    # type. The Id is expected to reference resources of type …"; used for a brownfield id that
+    # names another type of resource than its field takes.
+    WRONG_TYPE_REFERENCE: "Azure/terraform-azurerm-computegroup#17 (InvalidRequestFormat detail)",
 }
 
 # --- Ours (no Azure code found) -----------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from provisioner.blueprint.model import Blueprint
 from provisioner.errors import Finding
 from provisioner.rules.addresses import check_addresses
+from provisioner.rules.brownfield import check_existing_ids
 from provisioner.rules.conflicts import check_conflicts
 from provisioner.rules.floating import check_floating_ip
 from provisioner.rules.haports import check_ha_ports
@@ -28,6 +29,7 @@ def validate(bp: Blueprint) -> list[Finding]:
     ix = build_index(bp)
     findings = [
         *check_references(ix),
+        *check_existing_ids(ix),
         *check_addresses(ix),
         *check_ha_ports(ix),
         *check_floating_ip(ix),

@@ -35,6 +35,8 @@ TRICKY = {
     "crlf": "a: 1\r\nb:\r\n  c: 2\r\n",
     "collection_key": "? [a, b]\n: 1\n",
     "tag": "a: !!str 1\nb: !custom x\n",
+    "bang_in_text": "a: 'hi!'\n# wow!\nb: ! 12\nc: ! [1]\nd: x!y\n",
+    "tag_late": "a: [1, 2]\nb: {c: !!int 3}\n",
     "directive": "%YAML 1.1\n---\na: yes\n",
     "tabs": "a:\n\tb: 1\n",
     "syntax": "a: [1, 2\nb: 3\n",
@@ -69,7 +71,9 @@ def test_files_read_the_same(path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_the_fast_path_is_taken_for_plain_blueprints() -> None:
-    if yaml_document._CLoader is None:
+    if yaml_document._CParser is None:
         pytest.skip("PyYAML without libyaml")
     text = (ROOT / "blueprints" / "rule-type-1.yaml").read_text()
     assert yaml_document._compose_in_c(text) is not yaml_document._UNAVAILABLE
+    exclaimed = text + "description: 'ready!'  # a ! outside a tag keeps the fast path\n"
+    assert yaml_document._compose_in_c(exclaimed) is not yaml_document._UNAVAILABLE

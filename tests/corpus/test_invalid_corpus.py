@@ -51,6 +51,9 @@ def test_the_corpus_covers_every_loader_error_kind():
         "InvalidType",
         "InvalidValue",
         "UnsupportedFormat",
+        "NestingTooDeep",
+        "ValueTooLong",
+        "TooManyNodes",
     }
     assert loader_codes <= codes
     assert len([p for p in FILES if "loader" in p.parts]) >= 25
