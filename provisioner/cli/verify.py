@@ -260,7 +260,13 @@ def _verify_datapath(
         results_table,
         run_datapath,
     )
-    from provisioner.guest.verify import NotCapable, datapath_input, live_rows, row_results_as_dicts
+    from provisioner.guest.verify import (
+        NotCapable,
+        datapath_input,
+        live_rows,
+        read_security,
+        row_results_as_dicts,
+    )
 
     def not_capable(message: str, rows: tuple[MappingRow, ...] = ()) -> Outcome:
         if output is OutputFormat.text:
@@ -274,7 +280,7 @@ def _verify_datapath(
         )
     rows, live = live_rows(target, desired)
     try:
-        inp = datapath_input(desired, live)
+        inp = datapath_input(desired, live, read_security(target, desired, live))
     except NotCapable as exc:
         return not_capable(f"verify --datapath: {exc}", rows)
     try:

@@ -16,6 +16,7 @@ namespace is deleted afterwards, also on error.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import secrets
@@ -31,6 +32,14 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface, ip_network
 from typing import Literal
 
+from provisioner.guest.datapath_security import (
+    PROBE_SOURCE,
+    Ruleset,
+    VmSecurity,
+    deciding,
+    parse_hits,
+    ruleset,
+)
 from provisioner.guest.output import result_line
 from provisioner.guest.spec import VM_NAME, GuestScript, parse_address
 
@@ -51,6 +60,7 @@ class DataPathError(RuntimeError):
 class BackendVM:
     name: str
     nic: tuple[Interface, ...]  # the NIC's addresses with their subnet, one per IP version
+    security: VmSecurity | None = None  # the NSGs in front of its NIC (None: nothing filters)
 
     def __post_init__(self) -> None:
         if not VM_NAME.match(self.name):
@@ -74,6 +84,7 @@ class MappingRule:
     backend_port: int
     pool: tuple[str, ...]
     name: str = ""
+    inside: bool = False  # sent from inside the virtual network (an internal frontend's clients)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "frontend_ip", parse_address(self.frontend_ip))
@@ -96,6 +107,11 @@ class Topology:
     vms: tuple[BackendVM, ...]
     rows: tuple[MappingRule, ...]
     probe_port: int = 8080
+    #: the client's addresses inside the virtual network (for ``inside`` rows), host prefixes
+    inside_client: tuple[Interface, ...] = ()
+    #: Standard SKU with no NSG drops traffic from outside the virtual network (see
+    #: ``datapath_security``); off until the tool compiles NSGs for its blueprints
+    enforce_secure_by_default: bool = False
 
     def vm(self, name: str) -> BackendVM:
         for item in self.vms:
@@ -177,6 +193,7 @@ class DataPath:
         self.client_ns = f"pv{tag}-c"
         self.lb_ns = f"pv{tag}-lb"
         self.vm_ns = {vm.name: f"pv{tag}-v{i}" for i, vm in enumerate(topology.vms)}
+        self.rulesets: dict[str, Ruleset] = {}  # VM name → its security filter
 
     # --- lifecycle ---------------------------------------------------------------------
     def __enter__(self) -> DataPath:
@@ -233,6 +250,10 @@ class DataPath:
             _sh(
                 *_ip(item.version), "route", "add", "default", "via", str(hop.ip), ns=self.client_ns
             )
+        for item in topo.inside_client:  # host routes: the hop sends them back to the client
+            _addr_add(self.client_ns, item, "eth0")
+            _sh(*_ip(item.version), "route", "add", str(item.ip), "dev", "c0", ns=lb)
+        _sh("ip", "addr", "add", f"{PROBE_SOURCE}/32", "dev", "lo", ns=lb)  # probes come from it
 
         # hop bridge <-> VMs
         _sh("ip", "link", "add", "br0", "type", "bridge", ns=lb)
@@ -261,6 +282,11 @@ class DataPath:
                 _sh(*_ip(item.version), "rule", "add", "fwmark", hex(0x1000 + i),
                     "table", table, ns=lb)  # fmt: skip
         _sh("nft", "-f", "-", ns=lb, stdin=self.lb_ruleset())
+        for vm in topo.vms:
+            if vm.security is not None and vm.security.filters(topo.enforce_secure_by_default):
+                rs = ruleset(vm.security, topo.enforce_secure_by_default)
+                _sh("nft", "-f", "-", ns=self.vm_ns[vm.name], stdin=rs.text)
+                self.rulesets[vm.name] = rs
 
     def lb_ruleset(self) -> str:
         """The hop's nftables program: one mark (Floating IP) or DNAT (not) rule per row."""
@@ -358,7 +384,8 @@ class DataPath:
             _wait_ready(proc, vm.name)
 
     def probe(self) -> dict[str, bool]:
-        """Azure-style health probes from the hop to each VM's NIC IP (not the frontend IP)."""
+        """Azure-style health probes from the hop to each VM's NIC IP (not the frontend IP),
+        sent from the load balancer's probe source, 168.63.129.16."""
         reqs = [
             {
                 "id": vm.name,
@@ -366,6 +393,7 @@ class DataPath:
                 "dst": str(vm.nic[0].ip),
                 "port": self.topology.probe_port,
                 "attempts": 1,
+                "src": PROBE_SOURCE if vm.nic[0].version == 4 else None,
             }  # fmt: skip
             for vm in self.topology.vms
         ]
@@ -373,7 +401,8 @@ class DataPath:
         return {vm.name: bool(out[vm.name] and out[vm.name][0]["ok"]) for vm in self.topology.vms}
 
     def send(self, attempts: int = 4) -> list[RowResult]:
-        """Client traffic for every row; each row must reach its pool and hear the frontend IP."""
+        """Client traffic for every row; each row must reach its pool and hear the frontend IP.
+        A row that fails names the NSG rules that dropped it, as the VMs' filters recorded."""
         rows = self.topology.rows
         reqs = [
             {
@@ -382,11 +411,47 @@ class DataPath:
                 "dst": str(r.frontend_ip),
                 "port": r.frontend_port,
                 "attempts": attempts,
+                "src": self._source(r),
             }  # fmt: skip
             for n, r in enumerate(rows)
         ]
         out = _client(self.client_ns, reqs)
-        return [_judge(row, out[str(n)]) for n, row in enumerate(rows)]
+        results = [_judge(row, out[str(n)]) for n, row in enumerate(rows)]
+        return self._explain(results)
+
+    def _source(self, row: MappingRule) -> str | None:
+        if not row.inside:
+            return None
+        for item in self.topology.inside_client:
+            if item.version == row.frontend_ip.version:
+                return str(item.ip)
+        return None
+
+    def dropped_by(self, vm: str, destination: object, protocol: str, port: int) -> list[str]:
+        """The NSG rules of ``vm``'s filter that dropped traffic to (destination, port)."""
+        rs = self.rulesets.get(vm)
+        if rs is None:
+            return []
+        hits = parse_hits(_sh("nft", "-j", "list", "table", "inet", "pvnsg", ns=self.vm_ns[vm]))
+        return deciding(rs.labels, hits, str(destination), protocol, port)
+
+    def _explain(self, results: list[RowResult]) -> list[RowResult]:
+        out = []
+        for r in results:
+            if r.ok or not self.rulesets:
+                out.append(r)
+                continue
+            row, blocked = r.row, []
+            for name in row.pool:
+                vm = self.topology.vm(name)
+                dst = row.frontend_ip if row.floating else vm.address(row.frontend_ip.version)
+                for label in self.dropped_by(name, dst, row.protocol, row.backend_port):
+                    if label not in blocked:
+                        blocked.append(label)
+            if blocked:
+                r = dataclasses.replace(r, detail=f"dropped by NSG {'; '.join(blocked)}")
+            out.append(r)
+        return out
 
 
 def _judge(row: MappingRule, tries: list[dict[str, object]]) -> RowResult:
@@ -462,7 +527,17 @@ def run_datapath(
         dp.start_services()
         down = [vm for vm, ok in dp.probe().items() if not ok]
         if down:
-            raise DataPathError(f"health probe on the NIC IP got no answer from {down}")
+            why = [
+                f"{vm}: dropped by NSG {label}"
+                for vm in down
+                for label in dp.dropped_by(
+                    vm, dp.topology.vm(vm).nic[0].ip, "tcp", dp.topology.probe_port
+                )
+            ]
+            raise DataPathError(
+                f"health probe on the NIC IP got no answer from {down}"
+                + (f" ({'; '.join(why)})" if why else "")
+            )
         return dp.send()
 
 
@@ -525,6 +600,8 @@ for req in reqs:
         s = socket.socket(fam, kind)
         s.settimeout(timeout)
         try:
+            if req.get("src"):
+                s.bind((req["src"], 0))
             if req["proto"] == "tcp":
                 s.connect((req["dst"], req["port"]))
                 s.sendall(b"hello\n")

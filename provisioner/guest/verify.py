@@ -9,23 +9,31 @@ cloud's public addresses are documentation addresses, so that probe is skipped t
 With the data path (Linux, root, network namespaces) the environment's live addresses — NIC IPs,
 frontend IPs (public documentation addresses included: they exist only inside the namespaces)
 and the mapping rows — become a ``datapath.Topology``; the Linux apply scripts that ``up``
-delivers are run in the VM namespaces and real TCP/UDP traffic is sent per row.
+delivers are run in the VM namespaces and real TCP/UDP traffic is sent per row. The NSGs Azure
+says are in force at each backend NIC (``arm.security``) stand in front of its namespace, so a
+row an NSG blocks fails, naming the rule; rows of internal frontends are sent from an address
+inside the virtual network, the others from outside it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Interface, IPv6Interface, ip_address, ip_interface, ip_network
 from typing import Any
 
+from azure.core.exceptions import HttpResponseError
+
 from provisioner.arm.reads import read_desired
-from provisioner.arm.retry import DEFAULT_POLICY, RetryPolicy, retrying_call
+from provisioner.arm.retry import DEFAULT_POLICY, RetryPolicy, describe, retrying_call
+from provisioner.arm.security import effective_security_groups
 from provisioner.arm.target import Target
 from provisioner.compile import names
 from provisioner.compile.desired import DesiredState, Kind, MappingRow
 from provisioner.guest.datapath import BackendVM, MappingRule, RowResult, Topology
+from provisioner.guest.datapath_security import SecurityError, VmSecurity, from_effective
 from provisioner.guest.render import render_apply
 from provisioner.guest.resolve import resolve
 from provisioner.guest.spec import GuestScript, GuestSpecError, Listener, parse_address
@@ -151,6 +159,89 @@ def public_frontends(state: DesiredState) -> Callable[[MappingRow], bool]:
 CLIENT_V4 = ("100.64.0.10/24", "100.65.0.10/24", "172.31.250.10/24")
 CLIENT_V6 = ("fd00:c1::10/64", "fd00:c2::10/64")
 
+#: Standard SKU's secure-by-default in the data path: with no NSG on the subnet or the NIC,
+#: traffic from outside the virtual network is dropped. Off until the tool compiles NSGs for its
+#: blueprints (issue 10) — today's have none, so every public row would fail; NSGs that exist
+#: are always enforced.
+SECURE_BY_DEFAULT = False
+
+
+def _nic_body(state: DesiredState, live: dict[str, Any], vm: str) -> dict[str, Any] | None:
+    """The live NIC of a blueprint VM (owned, or an adopted VM's)."""
+    for res in state.resources.values():
+        if res.kind is not Kind.NETWORK_INTERFACE:
+            continue
+        if res.name == names.network_interface(state.env, vm) or res.name.lower() == vm.lower():
+            return live.get(res.key)
+    return None
+
+
+def _vnet_prefixes(live: dict[str, Any], nic: dict[str, Any]) -> list[str]:
+    """The address space of the virtual network the NIC's first IP configuration is in."""
+    confs = (nic.get("properties") or {}).get("ipConfigurations") or []
+    subnet = str(((confs[0].get("properties") or {}).get("subnet") or {}).get("id") or "")
+    vnet_id = subnet.lower().rsplit("/subnets/", 1)[0]
+    for body in live.values():
+        if body and str(body.get("id", "")).lower() == vnet_id:
+            space = (body.get("properties") or {}).get("addressSpace") or {}
+            return list(space.get("addressPrefixes") or [])
+    return []
+
+
+def _standard_lbs(state: DesiredState, live: dict[str, Any]) -> dict[str, bool]:
+    """Blueprint VM name → whether a Standard load balancer's rule reaches it."""
+    out: dict[str, bool] = {}
+    for row in state.mapping:
+        key = f"{Kind.LOAD_BALANCER.value}/{names.load_balancer(state.env, row.load_balancer)}"
+        sku = ((live.get(key) or {}).get("sku") or {}).get("name")
+        for vm in row.backends:
+            out[vm] = out.get(vm, False) or sku == "Standard"
+    return out
+
+
+def read_security(
+    target: Target,
+    state: DesiredState,
+    live: dict[str, Any],
+    *,
+    policy: RetryPolicy = DEFAULT_POLICY,
+) -> dict[str, VmSecurity]:
+    """Per backend VM, what Azure says stands in front of its NIC (effective NSGs), with its
+    virtual network's address space and whether Standard's secure-by-default applies."""
+    call = retrying_call(target, policy)
+    standard = _standard_lbs(state, live)
+    out: dict[str, VmSecurity] = {}
+    for vm in sorted({vm for row in state.mapping for vm in row.backends}):
+        nic = _nic_body(state, live, vm)
+        if not nic or not nic.get("id"):
+            continue
+        try:
+            groups = effective_security_groups(target, nic["id"], call)
+            out[vm] = from_effective(groups, _vnet_prefixes(live, nic), standard.get(vm, False))
+        except (HttpResponseError, SecurityError) as exc:
+            text = describe(exc) if isinstance(exc, HttpResponseError) else str(exc)
+            raise NotCapable(f"{vm}: cannot read the NSGs in force at its NIC: {text}") from exc
+    return out
+
+
+def _inside_client(state: DesiredState, live: dict[str, Any], avoid: set[Any]) -> Any:
+    """An address in the virtual network's space but in none of its subnets (a client "inside
+    the virtual network" that the hop can route on its own), or None when there is no room."""
+    subnets = _subnets(state, live)
+    for res in state.resources.values():
+        if res.kind is not Kind.VIRTUAL_NETWORK:
+            continue
+        space = ((live.get(res.key) or {}).get("properties") or {}).get("addressSpace") or {}
+        for prefix in space.get("addressPrefixes") or []:
+            net = ip_network(prefix, strict=False)
+            if net.version != 4 or net.num_addresses < 4:
+                continue
+            for offset in range(2, min(net.num_addresses - 1, 1024)):
+                host = net[-offset]
+                if host not in avoid and not any(host in s for s in subnets if s.version == 4):
+                    return ip_interface(f"{host}/32")
+    return None
+
 
 def _subnets(state: DesiredState, live: dict[str, Any]) -> list[Any]:
     nets = []
@@ -196,8 +287,22 @@ class DatapathInput:
     skipped: list[str] = field(default_factory=list)  # rows left out, with why
 
 
-def datapath_input(state: DesiredState, live: dict[str, Any]) -> DatapathInput:
-    """The data-path topology and Linux apply scripts for an environment's live state."""
+def datapath_input(
+    state: DesiredState,
+    live: dict[str, Any],
+    security: dict[str, VmSecurity] | None = None,
+    *,
+    secure_by_default: bool | None = None,
+) -> DatapathInput:
+    """The data-path topology and Linux apply scripts for an environment's live state.
+
+    ``security`` (from :func:`read_security`) puts each VM's NSGs in front of its namespace;
+    ``secure_by_default`` (default :data:`SECURE_BY_DEFAULT`) also drops traffic from outside
+    the virtual network at a Standard backend with no NSG."""
+    if secure_by_default is None:
+        secure_by_default = SECURE_BY_DEFAULT
+    security = security or {}
+    public = public_frontends(state)
     rows = live_mapping(state, live)
     v4, v6 = nic_addresses(state, live)
     nets = _subnets(state, live)
@@ -233,6 +338,7 @@ def datapath_input(state: DesiredState, live: dict[str, Any]) -> DatapathInput:
                 backend_port=row.destination_port,
                 pool=tuple(row.backends),
                 name=label,
+                inside=not public(row),
             )
         )
     if not rules:
@@ -243,12 +349,15 @@ def datapath_input(state: DesiredState, live: dict[str, Any]) -> DatapathInput:
         nic = [_interface(v4[vm], nets)] if vm in v4 else []
         if vm in v6 and any(r.frontend_ip.version == 6 and vm in r.pool for r in rules):
             nic.append(_interface(v6[vm], nets))
-        vms.append(BackendVM(vm, tuple(nic)))
+        vms.append(BackendVM(vm, tuple(nic), security.get(vm)))
     avoid = {r.frontend_ip for r in rules} | {i.ip for b in vms for i in b.nic}
     networks = [i.network for b in vms for i in b.nic]
     client = [_client(CLIENT_V4, avoid, networks)]
     if any(r.frontend_ip.version == 6 for r in rules):
         client.append(_client(CLIENT_V6, avoid, networks))
+    inside = _inside_client(state, live, avoid) if any(r.inside for r in rules) else None
+    if inside is None:  # no room in the address space: internal rows are sent from outside
+        rules = [dataclasses.replace(r, inside=False) for r in rules]
     scripts: dict[str, GuestScript] = {}
     for req in state.guest:
         if req.vm not in vm_names:
@@ -257,7 +366,13 @@ def datapath_input(state: DesiredState, live: dict[str, Any]) -> DatapathInput:
         if resolved.config is None:
             raise NotCapable(f"{req.vm}: {resolved.problem}")
         scripts[req.vm] = render_apply(resolved.config)
-    topo = Topology(client=tuple(client), vms=tuple(vms), rows=tuple(rules))
+    topo = Topology(
+        client=tuple(client),
+        vms=tuple(vms),
+        rows=tuple(rules),
+        inside_client=(inside,) if inside is not None else (),
+        enforce_secure_by_default=secure_by_default,
+    )
     return DatapathInput(topo, scripts, skipped)
 
 

@@ -15,6 +15,7 @@ from provisioner.localcloud.context import Call
 from provisioner.localcloud.control import SettingsCache
 from provisioner.localcloud.errors import ArmError
 from provisioner.localcloud.ids import Route, parse_path
+from provisioner.localcloud.reachability import api as reachability
 from provisioner.localcloud.requestlog import RequestLog, RequestRecord
 from provisioner.localcloud.resources import handler_for
 from provisioner.localcloud.store import Store
@@ -23,6 +24,15 @@ from provisioner.localcloud.wire import Request, Response, json_response
 Handler = Callable[[Call], Response]
 
 _VM = "microsoft.compute/virtualmachines"
+
+#: POST actions on a resource's child path: (type, child segment, action segment) → handler
+_ACTIONS: dict[tuple[str, str, str], Handler] = {
+    ("microsoft.network/networkinterfaces", "effectivenetworksecuritygroups", ""): (
+        reachability.effective_groups
+    ),
+    ("microsoft.network/networkwatchers", "ipflowverify", ""): reachability.ip_flow_verify,
+    ("microsoft.network/loadbalancers", "loadbalancingrules", "health"): reachability.rule_health,
+}
 
 
 def _resource_routes(call: Call) -> Handler | None:
@@ -38,6 +48,12 @@ def _resource_routes(call: Call) -> Handler | None:
             "HEAD": reads.head_resource,
         }.get(method)
     child = route.child.lower()
+    if method == "POST" and route.kind in ("child_list", "child_action"):
+        action = _ACTIONS.get((route.type.lower(), child, route.action.lower()))
+        if action is not None:
+            return action
+    if route.kind == "child_action":
+        return None
     if is_vm and route.kind == "child_list":
         if method == "POST" and child == "runcommand":
             return compute.run_command
@@ -89,7 +105,7 @@ def _route_handler(call: Call) -> Handler | None:
     }
     if (kind, method) in table:
         return table[(kind, method)]
-    if kind in ("resource", "child", "child_list"):
+    if kind in ("resource", "child", "child_list", "child_action"):
         return _resource_routes(call)
     return None
 

@@ -30,6 +30,7 @@ _TABLES = (
     "run_history",
     "guest",
     "settings",
+    "platform",
 )
 
 
@@ -53,13 +54,22 @@ class LocalCloud:
     DEFAULT_SUBSCRIPTION = DEFAULT_SUBSCRIPTION
 
     def __init__(
-        self, state_path: str | os.PathLike[str] | None = None, buffered_log: bool = True
+        self,
+        state_path: str | os.PathLike[str] | None = None,
+        buffered_log: bool = True,
+        *,
+        enforce_outbound: bool | None = None,
     ) -> None:
+        """``enforce_outbound`` (stored in the state file; None keeps what it holds): a VM with
+        no outbound connectivity runs its action run-command but never reports the result
+        (see ``set_enforce_outbound``)."""
         self.store = Store(state_path)
         self.state_path = str(self.store.path)
         self.engine = Engine(self.store, buffered_log=buffered_log)
         self.engine.admin = self._admin
         self.base_url = IN_PROCESS_BASE_URL
+        if enforce_outbound is not None:
+            self.set_enforce_outbound(enforce_outbound)
 
     # ways in --------------------------------------------------------------------------------
     def transport(self) -> LocalTransport:
@@ -100,6 +110,24 @@ class LocalCloud:
     def set_seed(self, seed: int) -> None:
         self._set("seed", str(int(seed)))
 
+    def set_enforce_outbound(self, on: bool) -> None:
+        """Whether an action run-command on a VM without outbound connectivity (private subnet,
+        no NAT gateway, outbound rule or public IP) ends as Azure's does: the script runs, the
+        result never comes back, the operation fails after a long (virtual) wait. Off by
+        default until the tool compiles outbound for its blueprints (issue 10)."""
+        self._set("enforce_outbound", "1" if on else "0")
+
+    def set_basic_public_ip_quota(self, count: int) -> None:
+        """How many Basic IPv4 public IPs the subscription may hold. Azure's is 0 since the
+        retirement of Basic public IPs (2025-09-30), and a PUT that leaves ``sku`` out asks for
+        Basic; raise it to test Basic behaviour, as a subscription that kept some quota."""
+        self._set("basic_public_ip_quota", str(int(count)))
+
+    def set_network_watcher_autocreate(self, on: bool) -> None:
+        """Whether a virtual network PUT enables Network Watcher in its region (Azure's default;
+        the ``DisableNetworkWatcherAutocreation`` feature turns it off)."""
+        self._set("network_watcher_autocreate", "1" if on else "0")
+
     def add_fault(self, rule: FaultRule) -> None:
         with self.store.write() as tx:
             tx.c.execute("INSERT INTO faults (rule) VALUES (?)", (rule.to_json(),))
@@ -124,6 +152,9 @@ class LocalCloud:
             "latency": s.latency,
             "seed": s.seed,
             "page_size": s.page_size,
+            "enforce_outbound": s.enforce_outbound,
+            "network_watcher_autocreate": s.network_watcher_autocreate,
+            "basic_public_ip_quota": s.basic_public_ip_quota,
         }
 
     def _set(self, name: str, value: str) -> None:
@@ -149,9 +180,15 @@ class LocalCloud:
 
         return guest_state(self.store.reader(), key(vm_id))
 
-    def resources(self) -> list[dict[str, Any]]:
-        """Every stored top-level resource, resource groups included."""
-        return [json.loads(r.doc) for r in self.store.reader().all_rows() if not r.parent]
+    def resources(self, platform: bool = False) -> list[dict[str, Any]]:
+        """Every stored top-level resource, resource groups included. What the platform created
+        itself (the region's Network Watcher and its ``NetworkWatcherRG``) is not the user's and
+        is left out unless ``platform`` is true; ARM's own listings show it, as Azure's do."""
+        reader = self.store.reader()
+        hidden = set() if platform else reader.platform_keys()
+        return [
+            json.loads(r.doc) for r in reader.all_rows() if not r.parent and r.key not in hidden
+        ]
 
     def close(self) -> None:
         self.engine.log.flush()
@@ -179,6 +216,12 @@ class LocalCloud:
                     self.set_seed(int(body["seed"]))
                 if "page_size" in body:
                     self.set_page_size(int(body["page_size"]))
+                if "enforce_outbound" in body:
+                    self.set_enforce_outbound(bool(body["enforce_outbound"]))
+                if "basic_public_ip_quota" in body:
+                    self.set_basic_public_ip_quota(int(body["basic_public_ip_quota"]))
+                if "network_watcher_autocreate" in body:
+                    self.set_network_watcher_autocreate(bool(body["network_watcher_autocreate"]))
             return json_response(200, self.settings())
         if path == "faults":
             if method == "POST":
@@ -191,7 +234,8 @@ class LocalCloud:
                 return Response(204)
             return json_response(200, {"value": self.faults()})
         if path == "resources":
-            return json_response(200, {"value": self.resources()})
+            platform = req.query.get("platform", "").lower() == "true"
+            return json_response(200, {"value": self.resources(platform)})
         if path in ("run-commands", "guest"):
             vm_id = req.query.get("vm_id", "")
             if path == "guest":

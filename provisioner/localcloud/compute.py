@@ -14,11 +14,19 @@ from typing import Any
 from provisioner.localcloud import lro
 from provisioner.localcloud.context import Call, rendered_doc
 from provisioner.localcloud.errors import ArmError, group_not_found, resource_not_found
-from provisioner.localcloud.guest import GuestResult, empty_state, run_command_statuses, run_script
+from provisioner.localcloud.guest import (
+    GuestResult,
+    empty_state,
+    run_command_statuses,
+    run_script,
+    tail,
+)
 from provisioner.localcloud.ids import RUN_COMMAND_TYPE, Route, key
+from provisioner.localcloud.reachability.outbound import vm_outbound
 from provisioner.localcloud.reads import page
-from provisioner.localcloud.resources.base import WriteCtx, new_etag
+from provisioner.localcloud.resources.base import WriteCtx, location_name, new_etag
 from provisioner.localcloud.resources.virtual_machines import instance_view, os_type
+from provisioner.localcloud.rulecheck import StoreLookup
 from provisioner.localcloud.store import Row, Txn
 from provisioner.localcloud.wire import Response, json_response
 from provisioner.localcloud.writes import remove
@@ -28,6 +36,18 @@ BUSY_MESSAGE = (
     "Run command extension execution is in progress. Please wait for completion "
     "before invoking a run command."
 )
+#: the error an action run-command ends with when the VM cannot report back (no outbound
+#: connectivity): MicrosoftDocs/azure-docs#29351 (code and message, 2019), #11596 ("took an
+#: extremely long time … VM has not reported status for VM agent or extensions"),
+#: Azure/azure-xplat-cli#2794 (the operation ended Failed 25 minutes after it started)
+NO_REPORT = "VMAgentStatusCommunicationError"
+NO_REPORT_MESSAGE = (
+    "VM '{vm}' has not reported status for VM agent or extensions. Please verify the VM has a "
+    "running VM agent and can establish outbound connections to Azure storage."
+)
+#: latency profile key of that long wait (virtual seconds; default 25 min 26 s, as recorded)
+NO_REPORT_LATENCY = ("Microsoft.Compute/virtualMachines/runCommand/noOutbound", "POST")
+
 POWER_ACTIONS = {
     "start": "running",
     "poweroff": "stopped",
@@ -157,6 +177,11 @@ def run_command(call: Call) -> Response:
             raise ArmError(404, "NotFound", "The entity was not found in this Azure location.")
         failed = call.lro_fault
         result = _execute(tx, vm, script, apply=not failed)
+        outbound = (
+            vm_outbound(doc, StoreLookup(WriteCtx(tx, call.route.sub, call.now)))
+            if call.settings.enforce_outbound
+            else None
+        )
         _record(
             tx,
             vm,
@@ -169,13 +194,22 @@ def run_command(call: Call) -> Response:
             "",
             result.stdout,
         )
+        latency, outcome = (
+            (f"{VM_TYPE}/runCommand", "POST"),
+            lro.faulted(call, "RunCommandOperation"),
+        )
+        if outbound is not None and not outbound.possible and outcome.succeeded:
+            # The script ran; its result never comes back: the agent cannot reach Azure storage.
+            message = NO_REPORT_MESSAGE.format(vm=doc["name"])
+            latency = NO_REPORT_LATENCY
+            outcome = lro.Outcome("Failed", {"code": NO_REPORT, "message": message})
         op = lro.start(
             call,
             tx,
             "runcommand",
             vm.key,
-            (f"{VM_TYPE}/runCommand", "POST"),
-            lro.faulted(call, "RunCommandOperation"),
+            latency,
+            outcome,
             run_command_statuses(vm_os, result),
         )
         headers = lro.lro_headers(call, op, doc.get("location", "westeurope"), True)
@@ -258,8 +292,8 @@ def _managed_doc(
         "executionState": "Succeeded" if result.exit_code == 0 else "Failed",
         "executionMessage": "" if result.exit_code == 0 else "Script execution failed.",
         "exitCode": result.exit_code,
-        "output": result.stdout,
-        "error": result.stderr,
+        "output": tail(result.stdout),
+        "error": tail(result.stderr),
         "startTime": _iso(call.now),
         "endTime": _iso(done_at),
         "statuses": [],
@@ -268,7 +302,7 @@ def _managed_doc(
         "name": call.route.child_name,
         "id": rid,
         "type": RUN_COMMAND_TYPE,
-        "location": body.get("location") or vm_doc.get("location"),
+        "location": location_name(body.get("location") or vm_doc.get("location")),
         "properties": props,
     }
     if body.get("tags") is not None:

@@ -34,6 +34,8 @@ DEFAULT_LATENCY: dict[str, float] = {
     "Microsoft.Compute/virtualMachines:DELETE": 30,
     "Microsoft.Compute/virtualMachines:POST": 15,
     "Microsoft.Compute/virtualMachines/runCommand:POST": 20,
+    # an action run-command whose VM cannot report back (no outbound): Azure/azure-xplat-cli#2794
+    "Microsoft.Compute/virtualMachines/runCommand/noOutbound:POST": 1526,
     "Microsoft.Compute/virtualMachines/runCommands:PUT": 20,
     "Microsoft.Compute/virtualMachines/runCommands:DELETE": 5,
     "*": 3,
@@ -104,6 +106,15 @@ class Settings:
     page_size: int = 100
     faults: list[StoredFault] = field(default_factory=list)
     version: str = ""
+    #: a VM without outbound connectivity gets no run-command result back (off until the tool
+    #: compiles outbound for its blueprints: their subnets are private at api 2025-07-01+)
+    enforce_outbound: bool = False
+    #: Azure enables Network Watcher in a region when a virtual network is created or updated
+    #: there (opt-out: the DisableNetworkWatcherAutocreation feature)
+    network_watcher_autocreate: bool = True
+    #: Basic IPv4 public IPs a subscription may still create: 0 since their retirement
+    #: (2025-09-30); a test for Basic behaviour raises it, as a subscription that kept some
+    basic_public_ip_quota: int = 0
 
     def duration(self, type_name: str, operation: str) -> float:
         """Virtual seconds an operation takes (profile overrides, then defaults, then ``*``)."""
@@ -152,6 +163,9 @@ def load_settings(store: Store, version: str) -> Settings:
         page_size=int(rows.get("page_size", "100")),
         faults=faults,
         version=version,
+        enforce_outbound=rows.get("enforce_outbound", "0") == "1",
+        network_watcher_autocreate=rows.get("network_watcher_autocreate", "1") == "1",
+        basic_public_ip_quota=int(rows.get("basic_public_ip_quota", "0")),
     )
 
 

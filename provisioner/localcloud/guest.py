@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 MANIFEST_MARK = "# provisioner-guest-manifest:"
-OUTPUT_TAIL = 4096  # Azure keeps the last 4 KiB of stdout and of stderr
+#: Azure keeps the last 4 KiB of stdout and of stderr: the Linux extension's ``maxTailLen = 4 *
+#: 1024`` "length of max stdout/stderr to be transmitted in .status file", read with
+#: ``tailFile`` (Azure/run-command-extension-linux, main/cmds.go); managed run commands keep the
+#: same 4 KB in their instance view
+OUTPUT_TAIL = 4096
 
 
 @dataclass(slots=True)
@@ -156,6 +160,29 @@ def set_guest_fault(
     _update_state(cloud, vm_id, lambda st: st.__setitem__("fault", fault))
 
 
+def set_guest_listeners(cloud: Any, vm_id: str, listeners: list[dict[str, Any]] | None) -> None:
+    """What the VM's applications listen on, as ``[{"protocol": "tcp", "port": 8080}]``; None
+    (the default) is an application that answers on every port a load balancer probes.
+
+    Health probes (``loadBalancingRules/{rule}/health``) are Up only where something listens.
+    Stored with the VM's simulated guest, so every process using the state file sees it.
+    """
+    value = None if listeners is None else [_listener(x) for x in listeners]
+    _update_state(cloud, vm_id, lambda st: st.__setitem__("listening", value))
+
+
+def listens(state: dict[str, Any], protocol: str, port: int) -> bool:
+    """Whether the simulated guest answers ``protocol`` on ``port`` (see set_guest_listeners)."""
+    listening = state.get("listening")
+    if listening is None:
+        return True
+    return any(x["protocol"] == protocol.lower() and x["port"] == port for x in listening)
+
+
+def _listener(item: dict[str, Any]) -> dict[str, Any]:
+    return {"protocol": str(item["protocol"]).lower(), "port": int(item["port"])}
+
+
 def clear_guest_fault(cloud: Any, vm_id: str) -> None:
     """Forget a fault set with :func:`set_guest_fault`."""
     _update_state(cloud, vm_id, lambda st: st.pop("fault", None))
@@ -188,6 +215,7 @@ def _okey(o: dict[str, Any]) -> tuple[str, str, int]:
 
 
 def tail(text: str) -> str:
+    """The last 4,096 bytes of ``text`` (a character cut in half is replaced)."""
     data = text.encode()
     return data[-OUTPUT_TAIL:].decode(errors="replace") if len(data) > OUTPUT_TAIL else text
 

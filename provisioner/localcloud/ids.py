@@ -21,6 +21,7 @@ KNOWN_TYPES: dict[str, str] = {
         "Microsoft.Network/networkSecurityGroups",
         "Microsoft.Network/natGateways",
         "Microsoft.Network/publicIPPrefixes",
+        "Microsoft.Network/networkWatchers",
         "Microsoft.Compute/virtualMachines",
         "Microsoft.Compute/availabilitySets",
         "Microsoft.Compute/disks",
@@ -75,6 +76,7 @@ class Route:
     name: str = ""
     child: str = ""  # segment after the name, e.g. frontendIPConfigurations, runCommand
     child_name: str = ""
+    action: str = ""  # segment after the child's name: loadBalancingRules/{rule}/health
     location: str = ""
     operation_id: str = ""
     results: bool = False  # operationResults rather than operations
@@ -139,6 +141,17 @@ def parse_path(path: str) -> Route:
         return Route("child_list", sub=sub, rg=rg, type=rtype, name=name, child=child)
     if n == 10:
         return Route("child", sub=sub, rg=rg, type=rtype, name=name, child=child, child_name=raw[9])
+    if n == 11:
+        return Route(
+            "child_action",
+            sub=sub,
+            rg=rg,
+            type=rtype,
+            name=name,
+            child=child,
+            child_name=raw[9],
+            action=raw[10],
+        )
     return _UNKNOWN
 
 

@@ -204,6 +204,8 @@ def status_response(req: Request, op: Operation, now: float, results: bool) -> R
             return json_response(200, {"value": op.output or []})
         if op.kind == "group-delete":
             return Response(200, headers)
+        if op.output is not None:  # an action's answer (ipFlowVerify, rule health ...)
+            return json_response(200, op.output, headers)
         return Response(204, headers)
     doc: dict[str, Any] = {"status": "InProgress" if running else op.status}
     if op.kind != "network":

@@ -24,6 +24,8 @@ class StoreLookup:
 
     def __init__(self, w: WriteCtx) -> None:
         self.w = w
+        #: how many Basic IPv4 public IPs the subscription may hold (Azure: 0 since retirement)
+        self.basic_public_ip_quota = w.basic_public_ip_quota
 
     def get(self, resource_id: str) -> dict[str, Any] | None:
         return self.w.resolve(resource_id)

@@ -73,6 +73,7 @@ CREATE TABLE IF NOT EXISTS run_history (
 );
 CREATE INDEX IF NOT EXISTS run_history_by_vm ON run_history(vm_key);
 CREATE TABLE IF NOT EXISTS guest (vm_key TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS platform (key TEXT PRIMARY KEY);
 """
 
 DEFAULT_STATE_PATH = Path(".provision") / "localcloud.sqlite"
@@ -228,6 +229,14 @@ class Txn:
         self.c.execute("DELETE FROM resources WHERE key=?", (k,))
         self.c.execute("DELETE FROM refs WHERE src=?", (k,))
         self.c.execute("DELETE FROM guest WHERE vm_key=?", (k,))
+        self.c.execute("DELETE FROM platform WHERE key=?", (k,))
+
+    # what the platform created (Network Watcher): not the user's ---------------------------
+    def mark_platform(self, k: str) -> None:
+        self.c.execute("INSERT OR IGNORE INTO platform VALUES (?)", (k,))
+
+    def platform_keys(self) -> set[str]:
+        return {r[0] for r in self.c.execute("SELECT key FROM platform")}
 
     # references between top-level resources ------------------------------------------------
     def set_refs(self, src: str, dsts: set[str]) -> None:

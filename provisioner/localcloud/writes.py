@@ -152,7 +152,15 @@ def put_document(
         body = make_body(old)
         if not isinstance(body, dict):
             raise ArmError(400, "InvalidRequestFormat", "Cannot parse the request.")
-        w = WriteCtx(tx, route.sub, call.now, exclude=k, api_version=call.req.api_version)
+        w = WriteCtx(
+            tx,
+            route.sub,
+            call.now,
+            exclude=k,
+            api_version=call.req.api_version,
+            enable_network_watcher=call.settings.network_watcher_autocreate,
+            basic_public_ip_quota=call.settings.basic_public_ip_quota,
+        )
         doc = handler.normalise(body, rid, old, w)
         handler.backrefs(doc, w)
         rulecheck.run(handler.rules_check, doc, w)
@@ -169,6 +177,7 @@ def put_document(
             doc["properties"]["provisioningState"] = "Failed"
         if outcome.status != "Canceled":
             commit(w, handler, doc, old, route, pending_until, state)
+            handler.platform_effects(doc, w)
         shown = json.loads(json.dumps(doc))
         if pending_until:
             show_pending(shown, state)

@@ -173,11 +173,17 @@ def environment(
     return ids
 
 
+#: the group Azure creates by itself for the region's Network Watcher with the first virtual
+#: network (learn.microsoft.com/azure/network-watcher/network-watcher-create): not the user's
+PLATFORM_GROUP = "/resourcegroups/networkwatcherrg"
+
+
 def live_ids(t: Any) -> set[str]:
-    """Every resource and group in the subscription, lower-cased."""
+    """Every resource and group in the subscription, lower-cased, except what the platform
+    created by itself (``NetworkWatcherRG`` and the watcher in it)."""
     found = {g.id.lower() for g in t.resources.resource_groups.list()}
     found |= {r.id.lower() for r in t.resources.resources.list()}
-    return found
+    return {i for i in found if PLATFORM_GROUP not in i + "/"}
 
 
 def hours(n: float) -> timedelta:

@@ -20,8 +20,8 @@ from provisioner.localcloud.wire import Request
 
 FIXTURES = sorted((Path(__file__).parent / "conformance").glob("*.json"))
 VOLATILE = {"etag", "resourceGuid", "ipAddress", "message"}
-#: fields of the 2019 API the local cloud does not echo, and its Standard default SKU
-DELIBERATE = {"enableDestinationServiceEndpoint", "allowBackendPortConflict", "sku"}
+#: fields of the 2019 API the local cloud does not echo
+DELIBERATE = {"enableDestinationServiceEndpoint", "allowBackendPortConflict"}
 BASE = "https://localcloud.invalid"
 
 
@@ -64,6 +64,9 @@ def test_replays_azure_exchange(fixture: Path, tmp_path):
     assert spec["source"]
     skip = frozenset(spec.get("deliberate", []))
     cloud = LocalCloud(tmp_path / "s.sqlite")
+    quota = (spec.get("settings") or {}).get("basic_public_ip_quota")
+    if quota is not None:  # recorded before Basic public IPs were retired
+        cloud.set_basic_public_ip_quota(quota)
     if spec.get("latency"):
         cloud.set_latency(spec["latency"])
         cloud.set_time_scale(1e-5)  # in progress at the response, done microseconds later

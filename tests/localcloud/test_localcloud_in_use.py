@@ -144,7 +144,7 @@ def test_group_delete_keeps_a_public_ip_and_subnet_a_foreign_nic_uses(clients):
         {"location": "westeurope", "sku": {"name": "Standard"}, "properties": {}},
     ).result()
     clients.network.public_ip_addresses.begin_create_or_update(
-        "shared", "spare", {"location": "westeurope", "properties": {}}
+        "shared", "spare", {"location": "westeurope", "sku": {"name": "Standard"}, "properties": {}}
     ).result()
     make_group(clients, "theirs")
     make_nic(clients, "their-nic", vnet.subnets[0].id, rg="theirs", publicIPAddress={"id": pip.id})

@@ -110,6 +110,7 @@ def test_a_subnet_naming_a_missing_nat_gateway_is_refused(c):
 
 
 def test_a_basic_public_ip_is_refused(c):
+    c.cloud.set_basic_public_ip_quota(1)  # a subscription that kept one since Basic's retirement
     basic_body = {"location": LOC, "sku": {"name": "Basic"}, "properties": {}}
     basic = c.network.public_ip_addresses.begin_create_or_update("rg", "basic", basic_body).result()
     err = refused(lambda: c.network.nat_gateways.begin_create_or_update("rg", "n", nat_body(basic)))

@@ -157,6 +157,7 @@ def test_a_secondary_ipconfig_cannot_join_a_pool_an_outbound_rule_uses(c):
 
 
 def test_an_outbound_rule_needs_a_public_frontend_on_a_standard_load_balancer(c):
+    c.cloud.set_basic_public_ip_quota(1)  # a subscription that kept one since Basic's retirement
     basic = body(c.pip.id, outbound())
     basic["sku"] = {"name": "Basic"}
     basic_pip = {"location": "westeurope", "sku": {"name": "Basic"}, "properties": {}}

@@ -110,6 +110,7 @@ def test_public_ip_kinds(any_clients):
     make_group(c)
     v4 = make_pip(c, name="v4")
     v6 = make_pip(c, name="v6", publicIPAddressVersion="IPv6")
+    c.cloud.set_basic_public_ip_quota(1)  # a subscription that kept one since Basic's retirement
     basic = c.network.public_ip_addresses.begin_create_or_update(
         "rg",
         "basic",

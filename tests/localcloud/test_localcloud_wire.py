@@ -28,7 +28,7 @@ V = "?api-version=2026-03-01"
 def test_put_is_201_then_200_with_async_operation_header(clients):
     cloud = clients.cloud
     make_group(clients)
-    body = {"location": LOC, "properties": {}}
+    body = {"location": LOC, "sku": {"name": "Standard"}, "properties": {}}
     first = raw(cloud, "PUT", PIP + V, body)
     second = raw(cloud, "PUT", PIP + V, body)
     assert (first.status, second.status) == (201, 200)
@@ -118,13 +118,14 @@ def test_lro_stays_in_progress_for_its_virtual_duration(clients):
     make_group(clients)
     cloud.set_time_scale(0.0001)  # 0.1 ms real per virtual second
     cloud.set_latency({"Microsoft.Network/publicIPAddresses:PUT": 2000})
-    first = raw(cloud, "PUT", PIP + V, {"location": LOC, "properties": {}})
+    standard = {"location": LOC, "sku": {"name": "Standard"}, "properties": {}}
+    first = raw(cloud, "PUT", PIP + V, standard)
     assert first.headers["Retry-After"] in ("1999", "2000")
     assert json.loads(first.body)["properties"]["provisioningState"] == "Updating"
     during = json.loads(raw(cloud, "GET", PIP + V).body)
     assert during["properties"]["provisioningState"] in ("Updating", "Succeeded")
     pip = clients.network.public_ip_addresses.begin_create_or_update(
-        "rg", "pip2", {"location": LOC, "properties": {}}
+        "rg", "pip2", standard
     ).result()
     assert pip.provisioning_state == "Succeeded"
     # the client was asked to wait (virtual seconds) and slept only a scaled fraction of it
@@ -203,3 +204,17 @@ def test_admin_path_over_the_same_engine(clients):
     assert cloud.resources() == []
     with pytest.raises(ResourceNotFoundError):
         clients.resource.resource_groups.get("rg")
+
+
+def test_a_location_display_name_is_stored_as_the_region_name(clients):
+    """ARM accepts ``"West US"`` and echoes ``westus``; the operation URL built from it is the
+    region name, with no raw space (REST spec examples send display names, e.g.
+    ``VirtualMachineRunCommand_CreateOrUpdate.json``, and answer ``westus``)."""
+    make_group(clients)
+    body = {"location": "West US", "properties": {"addressSpace": {"addressPrefixes": []}}}
+    resp = raw(
+        clients.cloud, "PUT", PIP.replace("publicIPAddresses/pip", "virtualNetworks/v") + V, body
+    )
+    assert json.loads(resp.body)["location"] == "westus"
+    url = resp.headers["Azure-AsyncOperation"]
+    assert "/locations/westus/operations/" in url and " " not in url

@@ -9,6 +9,7 @@ from provisioner.localcloud.resources.load_balancers import LoadBalancers
 from provisioner.localcloud.resources.nat_gateways import NatGateways, PublicIPPrefixes
 from provisioner.localcloud.resources.network_interfaces import NetworkInterfaces
 from provisioner.localcloud.resources.network_security_groups import NetworkSecurityGroups
+from provisioner.localcloud.resources.network_watchers import NetworkWatchers
 from provisioner.localcloud.resources.public_ips import PublicIPs
 from provisioner.localcloud.resources.virtual_machines import VirtualMachines
 from provisioner.localcloud.resources.virtual_networks import VirtualNetworks
@@ -21,6 +22,7 @@ _HANDLERS: dict[str, Handler] = {
         NatGateways(),
         NetworkInterfaces(),
         NetworkSecurityGroups(),
+        NetworkWatchers(),
         PublicIPPrefixes(),
         PublicIPs(),
         VirtualMachines(),

@@ -14,6 +14,7 @@ from typing import Any
 
 from provisioner.localcloud.ids import key
 from provisioner.localcloud.ipam import (
+    RESERVED_HEAD,
     AllocationError,
     IPAddress,
     IPNetwork,
@@ -59,11 +60,19 @@ def used_private(w: WriteCtx, subnet_id: str, skip_key: str) -> dict[IPAddress, 
             for c in (d.get("properties") or {}).get(coll) or []:
                 p = c.get("properties") or {}
                 if same_id(ref_id(p.get("subnet")), subnet_id) and p.get("privateIPAddress"):
-                    try:
-                        used[ipaddress.ip_address(p["privateIPAddress"])] = c["id"]
-                    except ValueError:
-                        continue
+                    for address in held_addresses(p["privateIPAddress"]):
+                        used[address] = c["id"]
     return used
+
+
+def held_addresses(value: str) -> list[IPAddress]:
+    """The addresses a ``privateIPAddress`` holds: one, or a whole prefix (``10.0.0.16/28``,
+    an IP configuration with ``privateIPAddressPrefixLength``)."""
+    try:
+        net = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return []
+    return list(net) if net.num_addresses <= 65536 else [net.network_address]
 
 
 def assign_private(
@@ -92,6 +101,13 @@ def assign_private(
             subnet_id = p["subnet"]["id"]
             old_conf = find_child(old, collection, c["name"]) if old else None
             used = held(subnet_id)
+            length = p.get("privateIPAddressPrefixLength")
+            if isinstance(length, int) and not isinstance(length, bool):
+                block = _block(_network(w, c), used, length, old_conf, c["id"])
+                p["privateIPAddress"] = f"{block.network_address}/{length}"
+                for addr in block:
+                    used[addr] = c["id"]
+                continue
             addr = _dynamic(_network(w, c), used, old_conf, subnet_id, c["id"])
             p["privateIPAddress"] = str(addr)
             used[addr] = c["id"]
@@ -106,6 +122,33 @@ def _network(w: WriteCtx, conf: dict[str, Any]) -> IPNetwork:
     if net is None:
         raise AllocationError(f"{conf['id']}: no {p['privateIPAddressVersion']} prefix to use")
     return net
+
+
+def _block(
+    net: IPNetwork,
+    used: dict[IPAddress, str],
+    length: int,
+    old_conf: dict[str, Any] | None,
+    conf_id: str,
+) -> IPNetwork:
+    """The prefix an IP configuration asking for ``privateIPAddressPrefixLength`` gets: the one
+    it had, else the lowest aligned block of that length clear of Azure's reserved addresses
+    and of every address held (the REST example gets 172.20.2.16/28 next to 172.20.2.4)."""
+    previous = ((old_conf or {}).get("properties") or {}).get("privateIPAddress")
+    candidates = list(net.subnets(new_prefix=length)) if length >= net.prefixlen else []
+    if previous:
+        try:
+            before = ipaddress.ip_network(previous, strict=False)
+        except ValueError:
+            before = None
+        if before in candidates:
+            candidates.insert(0, before)  # type: ignore[arg-type]
+    for block in candidates:
+        first = int(block.network_address) - int(net.network_address)
+        reserved = first < RESERVED_HEAD or (net.version == 4 and net.broadcast_address in block)
+        if not reserved and not any(a in used and used[a] != conf_id for a in block):
+            return block
+    raise AllocationError(f"subnet {net} has no free /{length} left for {conf_id}")
 
 
 def _dynamic(

@@ -62,6 +62,10 @@ class WriteCtx:
     now: float
     exclude: str = ""  # key of the resource being written: its stored version is stale
     api_version: str = ""  # of the request: some defaults depend on it (subnets' outbound)
+    #: the platform enables Network Watcher in a virtual network's region (a cloud setting)
+    enable_network_watcher: bool = False
+    #: Basic IPv4 public IPs the subscription may hold (None: unchecked; a cloud setting)
+    basic_public_ip_quota: int | None = None
     _docs: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     def doc(self, k: str) -> dict[str, Any] | None:
@@ -160,10 +164,20 @@ class Handler:
     def backrefs(self, doc: dict[str, Any], w: WriteCtx) -> None:
         """Recompute the read-only fields other resources imply (idempotent)."""
 
+    def platform_effects(self, doc: dict[str, Any], w: WriteCtx) -> None:
+        """What the platform does by itself once the write is stored (Network Watcher)."""
+
     def removed_with(self, doc: dict[str, Any]) -> set[str]:
         """Store keys of other top-level resources deleted with this one (a VM's disks
         attached with ``deleteOption: Delete``)."""
         return set()
+
+
+def location_name(value: Any) -> str:
+    """A region as ARM echoes it: ``West US`` → ``westus`` (display names are accepted, the
+    name is stored; resource groups do the same)."""
+    text = str(value or "westeurope")
+    return text.lower().replace(" ", "")
 
 
 def top_level_shell(
@@ -175,7 +189,7 @@ def top_level_shell(
         "id": rid,
         "etag": new_etag(),
         "type": type_name,
-        "location": body.get("location") or (old or {}).get("location") or "westeurope",
+        "location": location_name(body.get("location") or (old or {}).get("location")),
     }
     if body.get("tags") is not None:
         doc["tags"] = body["tags"]

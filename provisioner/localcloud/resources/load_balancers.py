@@ -58,7 +58,8 @@ BACKREF_FIELDS = {
 
 def normalise_sku(sku: Any) -> dict[str, Any]:
     sku = dict(sku or {})
-    sku["name"] = norm_choice(sku.get("name"), ("Basic", "Standard", "Gateway"), "Standard")
+    # Azure fills in Basic when a request leaves sku out (REST example LoadBalancerCreate.json)
+    sku["name"] = norm_choice(sku.get("name"), ("Basic", "Standard", "Gateway"), "Basic")
     sku["tier"] = norm_choice(sku.get("tier"), ("Regional", "Global"), "Regional")
     return sku
 
@@ -107,6 +108,7 @@ class LoadBalancers(Handler):
             p.setdefault("idleTimeoutInMinutes", 4)
             p.setdefault("enableTcpReset", False)
             p.setdefault("disableOutboundSnat", False)
+            p.setdefault("enableConnectionTracking", False)  # REST spec LoadBalancerCreate.json
             p["loadDistribution"] = norm_choice(
                 p.get("loadDistribution"), ("Default", "SourceIP", "SourceIPProtocol"), "Default"
             )

@@ -33,6 +33,17 @@ _REF_LISTS = (
 )
 
 
+def _inherit_subnet(confs: list[dict[str, Any]]) -> None:
+    """An IP configuration that names no subnet sits in the primary one's (REST spec
+    ``NetworkInterfaceCreate.json``: ``ipconfig2`` asks only for a /28 prefix and gets the
+    subnet of ``ipconfig1``)."""
+    primary = next((c for c in confs if c["properties"].get("primary")), None)
+    subnet = ref_id((primary or {}).get("properties", {}).get("subnet"))
+    for c in confs:
+        if subnet and not ref_id(c["properties"].get("subnet")):
+            c["properties"]["subnet"] = {"id": subnet}
+
+
 class NetworkInterfaces(Handler):
     type = TYPE
     rules_check = staticmethod(check_network_interface_put)
@@ -75,6 +86,7 @@ class NetworkInterfaces(Handler):
             confs[0]["properties"]["primary"] = True
         for c in confs:
             c["properties"].setdefault("primary", False)
+        _inherit_subnet(confs)
         p["ipConfigurations"] = confs
         only_id(p, "networkSecurityGroup")
         doc["properties"] = p

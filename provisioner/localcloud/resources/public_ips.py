@@ -31,7 +31,9 @@ class PublicIPs(Handler):
     ) -> dict[str, Any]:
         doc = top_level_shell(TYPE, body, rid, old)
         sku = dict(body.get("sku") or {})
-        sku["name"] = norm_choice(sku.get("name"), ("Basic", "Standard"), "Standard")
+        # Azure still fills in Basic (REST examples up to 2025-07-01; SkyFall-Pack#5, 2026-01):
+        # since Basic's retirement that request is refused by the Basic quota (rules/public_ip)
+        sku["name"] = norm_choice(sku.get("name"), ("Basic", "Standard"), "Basic")
         sku["tier"] = norm_choice(sku.get("tier"), ("Regional", "Global"), "Regional")
         doc["sku"] = sku
         p = dict(body.get("properties") or {})

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from provisioner.localcloud.ids import INLINE_CHILDREN, key
+from provisioner.localcloud.reachability.watchers import enable_in_region
 from provisioner.localcloud.resources.base import (
     Handler,
     WriteCtx,
@@ -77,6 +78,11 @@ class VirtualNetworks(Handler):
                 if target and (k := parent_key(target)):
                     out.add(k)
         return out
+
+    def platform_effects(self, doc: dict[str, Any], w: WriteCtx) -> None:
+        """Creating or updating a virtual network enables Network Watcher in its region."""
+        if w.enable_network_watcher:
+            enable_in_region(w, doc["location"])
 
     def backrefs(self, doc: dict[str, Any], w: WriteCtx) -> None:
         subnets = doc["properties"].get("subnets") or []

@@ -22,6 +22,7 @@ from . import (
     nat_gateway,
     network_interface,
     network_security_group,
+    network_watcher,
     public_ip,
     virtual_machine,
     virtual_network,
@@ -59,6 +60,11 @@ def check_network_security_group_put(doc: dict, lookup: Lookup) -> None:
     """Refuse an NSG PUT Azure would refuse (each rule's protocol, access, direction, priority,
     ports and addresses; one priority per direction)."""
     network_security_group.check(doc, lookup)
+
+
+def check_network_watcher_put(doc: dict, lookup: Lookup) -> None:
+    """Refuse a second Network Watcher in a region (one per region and subscription)."""
+    network_watcher.check(doc, lookup)
 
 
 def check_nat_gateway_put(doc: dict, lookup: Lookup) -> None:
@@ -107,6 +113,7 @@ __all__ = [
     "check_nat_gateway_put",
     "check_network_interface_put",
     "check_network_security_group_put",
+    "check_network_watcher_put",
     "check_public_ip_put",
     "check_virtual_machine_put",
     "check_virtual_network_put",

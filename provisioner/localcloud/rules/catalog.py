@@ -152,9 +152,11 @@ SAME_LB_TYPE_BACKEND_IPCONFIG = ErrorCode(
 HA_PORTS_NOT_STANDARD_INTERNAL = ErrorCode(
     "LocalCloudHaPortsRuleRequiresStandardInternalLoadBalancer",
     "Load balancing rule {rule} is a high availability ports rule (protocol All, ports 0), which "
-    "is only supported on Standard internal load balancers; load balancer {lb} is {kind}.",
+    "is only supported on Standard (and Gateway) internal load balancers; load balancer {lb} is "
+    "{kind}.",
     False,
-    "invented; rule from load-balancer-ha-ports-overview",
+    "invented; rule from load-balancer-ha-ports-overview; Gateway load balancers take HA ports "
+    "rules (REST spec LoadBalancerCreateGatewayLoadBalancerProviderWithOneBackendPool.json)",
 )
 HA_PORTS_MIXED_ON_POOL = ErrorCode(
     "LocalCloudHaPortsAndOtherRulesOnSamePool",
@@ -313,6 +315,15 @@ PUBLIC_IP_LIMIT = ErrorCode(
     True,
     "openshift/openshift-azure#2252, MicrosoftDocs/azure-docs#106096 (verbatim errors); the local "
     "cloud's limit is the size of its documentation address pool",
+)
+BASIC_PIP_RETIRED = ErrorCode(
+    "IPv4BasicSkuPublicIpCountLimitReached",
+    "Cannot create more than {limit} IPv4 Basic SKU public IP addresses for this subscription in "
+    "this region.",
+    True,
+    "skypilot-org/skypilot#7977 (2025-11, verbatim), Azure/azure-quickstart-templates#14512; "
+    "Basic public IPs cannot be created since 2025-03-31 and were retired 2025-09-30: new "
+    "subscriptions hold a Basic quota of 0 (nickvourd/SkyFall-Pack#5, 2026-01)",
 )
 PIP_CANNOT_BE_DELETED = ErrorCode(
     "PublicIPAddressCannotBeDeleted",
@@ -550,6 +561,16 @@ DISK_OWNED_BY_OTHER_VM = ErrorCode(
     "hortonworks/cloudbreak AzureExceptionHandlerTest (409 with that code and message)",
     status=409,
 )
+
+# --- network watchers --------------------------------------------------------------------------
+
+NETWORK_WATCHER_COUNT = ErrorCode(
+    "NetworkWatcherCountLimitReached",
+    "Cannot create more than 1 network watchers for this subscription in this region.",
+    True,
+    "Azure/azure-cli#15796 (code and message, verbatim)",
+)
+
 
 ALL_CODES: tuple[ErrorCode, ...] = tuple(
     value for value in globals().values() if isinstance(value, ErrorCode)

@@ -181,11 +181,17 @@ def check_frontends(lb: LoadBalancer, lookup) -> None:
     check_private_addresses(lb.frontends, lookup, usage)
 
 
+#: SKUs whose internal frontends carry HA ports rules: Standard, and Gateway, whose rules are HA
+#: ports ones (REST spec LoadBalancerCreateGatewayLoadBalancerProviderWithOneBackendPool.json)
+HA_PORTS_SKUS = ("Standard", "Gateway")
+
+
 def check_ha_ports_placement(lb: LoadBalancer) -> None:
-    """HA ports only on Standard internal LBs; no floating IP for IPv6 on internal LBs."""
+    """HA ports only on Standard (or Gateway) internal LBs; no floating IP for IPv6 on internal
+    LBs."""
     internal = bool(lb.frontends) and not lb.public
     for rule in lb.rules:
-        if rule.ha_ports and not (lb.sku == "Standard" and internal):
+        if rule.ha_ports and not (lb.sku in HA_PORTS_SKUS and internal):
             kind = f"{lb.sku} {'internal' if internal else 'public'}"
             raise catalog.HA_PORTS_NOT_STANDARD_INTERNAL.violation(
                 rule=rule.id, lb=lb.id, kind=kind
