@@ -23,6 +23,10 @@ ALLOWED: dict[str, set[str]] = {
     "guest": {"arm", "compile", "plan", "errors"},
     "apply": {"arm", "blueprint", "compile", "errors", "guest", "plan", "rules"},
     "envs": {"apply", "arm", "compile", "errors", "plan"},
+    # The pytest plugin: a second way in beside cli (pytest, not a terminal). It calls the core
+    # functions the commands call and starts the local cloud for its fixtures, as arm/target.py
+    # does for the commands; it renders nothing (no rich, no typer).
+    "testing": {"apply", "arm", "compile", "envs", "errors", "localcloud"},
     "localcloud": set(),
 }
 

@@ -31,7 +31,7 @@ app = typer.Typer(
     name="provision",
     help="Azure Load Balancer scenarios (multi-frontend, Floating IP) from YAML blueprints.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion: bash, zsh, fish, pwsh
     pretty_exceptions_enable=False,
 )
 

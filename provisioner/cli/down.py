@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from provisioner.cli.common import OutputFormat, emit_json, err_console, fail
+from provisioner.cli.completion import complete_blueprint
 from provisioner.cli.plumbing import (
     CloudOpt,
     EnvOpt,
@@ -26,7 +27,9 @@ if TYPE_CHECKING:
 
 
 def down(
-    blueprint: Path | None = typer.Argument(None, help="Blueprint YAML file (or use --env)"),
+    blueprint: Path | None = typer.Argument(
+        None, help="Blueprint YAML file (or use --env)", autocompletion=complete_blueprint
+    ),
     env: str | None = EnvOpt,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation"),
     output: OutputFormat = OutputOpt,

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from provisioner.cli.common import OutputFormat, emit_json, fail, out_console
+from provisioner.cli.completion import complete_env
 from provisioner.cli.plumbing import (
     CloudOpt,
     NowOpt,
@@ -24,7 +25,10 @@ from provisioner.errors import ProvisionerError
 
 
 def extend(
-    env: Annotated[str, typer.Option("--env", help="The environment to keep longer")],
+    env: Annotated[
+        str,
+        typer.Option("--env", help="The environment to keep longer", autocompletion=complete_env),
+    ],
     ttl: Annotated[str, typer.Option("--ttl", help="New lifetime from now: 30m, 4h, 2d")],
     cloud: str | None = CloudOpt,
     subscription: str | None = SubscriptionOpt,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from provisioner.cli.common import OutputFormat, err_console, fail
+from provisioner.cli.completion import complete_blueprint, complete_env
 from provisioner.cli.plumbing import (
     CloudOpt,
     StateOpt,
@@ -51,9 +52,14 @@ SUFFIXES = {
 
 
 def graph(
-    blueprint: Path = typer.Argument(..., help="Blueprint YAML file"),
+    blueprint: Path = typer.Argument(
+        ..., help="Blueprint YAML file", autocompletion=complete_blueprint
+    ),
     env: str | None = typer.Option(
-        None, "--env", help="Read this environment's live addresses (default: no cloud call)"
+        None,
+        "--env",
+        help="Read this environment's live addresses (default: no cloud call)",
+        autocompletion=complete_env,
     ),
     format: GraphFormat | None = typer.Option(
         None, "--format", "-f", help="tree (default), mermaid, dot, svg or html"

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from provisioner.cli.common import OutputFormat, emit_json, err_console, fail, out_console
+from provisioner.cli.completion import complete_blueprint
 from provisioner.cli.plumbing import (
     CloudOpt,
     EnvOpt,
@@ -24,7 +25,9 @@ from provisioner.errors import ProvisionerError, UserInputError
 
 
 def guest(
-    blueprint: Path = typer.Argument(..., help="Blueprint YAML file"),
+    blueprint: Path = typer.Argument(
+        ..., help="Blueprint YAML file", autocompletion=complete_blueprint
+    ),
     env: str | None = EnvOpt,
     check: bool = typer.Option(
         False, "--check", help="Only run check scripts; exit 1 unless converged"

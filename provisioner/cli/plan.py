@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from provisioner.cli.common import OutputFormat, emit_json, fail, out_console
+from provisioner.cli.completion import complete_blueprint
 from provisioner.cli.plumbing import (
     CloudOpt,
     EnvOpt,
@@ -23,7 +24,9 @@ from provisioner.errors import ProvisionerError
 
 
 def plan(
-    blueprint: Path = typer.Argument(..., help="Blueprint YAML file"),
+    blueprint: Path = typer.Argument(
+        ..., help="Blueprint YAML file", autocompletion=complete_blueprint
+    ),
     env: str | None = EnvOpt,
     output: OutputFormat = OutputOpt,
     detailed_exitcode: bool = typer.Option(

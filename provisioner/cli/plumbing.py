@@ -31,6 +31,7 @@ except ImportError:  # pragma: no cover - older typer on the real click
     from click.exceptions import UsageError  # type: ignore[assignment]
 
 from provisioner.cli.common import OutputFormat, emit_json, err_console, fail, render_finding
+from provisioner.cli.completion import complete_env
 from provisioner.compile.tags import is_env_name
 from provisioner.errors import BlueprintInvalid, ProvisionerError, UserInputError
 
@@ -47,7 +48,12 @@ StateOpt = typer.Option(
     None, "--state", help="Local cloud state file (or PROVISION_LOCAL_STATE)", show_default=False
 )
 OutputOpt = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
-EnvOpt = typer.Option(None, "--env", help="Environment name (default: the blueprint's name)")
+EnvOpt = typer.Option(
+    None,
+    "--env",
+    help="Environment name (default: the blueprint's name)",
+    autocompletion=complete_env,
+)
 #: Tests inject "now" through it; users ask "what will tonight's job take?"
 NowOpt = Annotated[
     str | None,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from provisioner.cli.common import OutputFormat, emit_json, fail, out_console
+from provisioner.cli.completion import complete_blueprint
 from provisioner.cli.plumbing import (
     CloudOpt,
     EnvOpt,
@@ -28,7 +29,9 @@ if TYPE_CHECKING:
 
 
 def status(
-    blueprint: Path | None = typer.Argument(None, help="Blueprint: also show drift and mapping"),
+    blueprint: Path | None = typer.Argument(
+        None, help="Blueprint: also show drift and mapping", autocompletion=complete_blueprint
+    ),
     env: str | None = EnvOpt,
     output: OutputFormat = OutputOpt,
     cloud: str | None = CloudOpt,

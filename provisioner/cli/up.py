@@ -14,6 +14,7 @@ import typer
 from rich.markup import escape
 
 from provisioner.cli.common import OutputFormat, emit_json, err_console, fail, out_console
+from provisioner.cli.completion import complete_blueprint
 from provisioner.cli.plumbing import (
     CloudOpt,
     EnvOpt,
@@ -39,7 +40,9 @@ if TYPE_CHECKING:
 
 
 def up(
-    blueprint: Path = typer.Argument(..., help="Blueprint YAML file"),
+    blueprint: Path = typer.Argument(
+        ..., help="Blueprint YAML file", autocompletion=complete_blueprint
+    ),
     env: str | None = EnvOpt,
     ttl: str | None = typer.Option(None, "--ttl", help="Expire after 30m, 4h, 2d… (tag only)"),
     tag: list[str] = TagOpt,

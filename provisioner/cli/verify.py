@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from provisioner.cli.common import OutputFormat, emit_json, err_console, fail, out_console
+from provisioner.cli.completion import complete_blueprint
 from provisioner.cli.plumbing import (
     CloudOpt,
     EnvOpt,
@@ -59,7 +60,9 @@ class Outcome:
 
 
 def verify(
-    blueprint: Path = typer.Argument(..., help="Blueprint YAML file"),
+    blueprint: Path = typer.Argument(
+        ..., help="Blueprint YAML file", autocompletion=complete_blueprint
+    ),
     env: str | None = EnvOpt,
     datapath: bool = typer.Option(
         False, "--datapath", help="Send real packets through network namespaces (Linux, root)"

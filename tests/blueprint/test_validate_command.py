@@ -118,3 +118,24 @@ def test_messages_with_brackets_are_printed_verbatim(write):
 
     assert result.exit_code == 2
     assert "resourceGroups/<group>[/providers/<namespace>/<type>/<name>]" in result.stdout
+
+
+def test_several_blueprints_at_once_as_pre_commit_passes_them(tmp_path):
+    """pre-commit hands the hook every changed blueprint in one call: each is reported, the
+    exit code is 2 when any is invalid, and --output json is still one document."""
+    good = tmp_path / "good.yaml"
+    good.write_text(VALID)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(VALID.replace("port: 8080", "port: 99999"))
+
+    result = validate(str(good), str(bad), "--output", "json")
+
+    assert result.exit_code == 2, result.output
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is False
+    assert [(d["file"], d["ok"]) for d in doc["blueprints"]] == [
+        (str(good), True),
+        (str(bad), False),
+    ]
+    text = validate(str(good), str(good))
+    assert text.exit_code == 0 and text.stdout.count(": valid (") == 2
