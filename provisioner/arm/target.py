@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the SDK is imported when a target is opened, not when this 
     from azure.mgmt.network import NetworkManagementClient
     from azure.mgmt.resource.resources import ResourceManagementClient
 
+    from provisioner.arm.clouds import Cloud
     from provisioner.arm.retry import RetryCount
 
 CloudKind = Literal["local", "azure"]
@@ -85,10 +86,25 @@ class Target:
 
 
 def resolve_cloud(cloud: str | None, subscription: str | None) -> tuple[CloudKind, str | None]:
-    """Which cloud a command targets: ``--cloud`` wins, else Azure iff a subscription is given."""
+    """Which cloud a command targets: ``--cloud`` wins, else Azure iff a subscription is given.
+
+    ``--cloud`` also takes a sovereign cloud's name or an ARM endpoint's URL (``arm/clouds.py``;
+    ``$PROVISION_ARM_ENDPOINT`` when no ``--cloud`` is given): both are kind ``azure``, and an
+    endpoint needs no subscription (its one subscription is used).
+    """
+    from provisioner.arm import clouds
+
     subscription = subscription or os.environ.get(SUBSCRIPTION_ENV) or None
+    cloud = clouds.chosen(cloud)
+    if clouds.is_endpoint(cloud):
+        return "azure", subscription
+    if clouds.known(cloud) is not None:
+        cloud = "azure"
     if cloud not in (None, "local", "azure"):
-        raise UserInputError(f"--cloud must be local or azure, not {cloud!r}")
+        names = ", ".join(c.name for c in clouds.KNOWN.values())
+        raise UserInputError(
+            f"--cloud must be local, azure, {names} or an https:// ARM endpoint, not {cloud!r}"
+        )
     kind: CloudKind = cloud or ("azure" if subscription else "local")  # type: ignore[assignment]
     if kind == "azure" and not subscription:
         raise UserInputError(
@@ -109,8 +125,16 @@ def target_label(
     state: str | os.PathLike[str] | None = None,
 ) -> str:
     """What :func:`open_target` would connect to, without connecting (for the first line)."""
+    from provisioner.arm import clouds
+
     kind, sub = resolve_cloud(cloud, subscription)
+    named = clouds.chosen(cloud)
+    if clouds.is_endpoint(named):
+        return f"ARM endpoint {named}" + (f" subscription {sub}" if sub else "")
     if kind == "azure":
+        sovereign = clouds.known(named)
+        if sovereign is not None and sovereign.name != "AzureCloud":
+            return f"{sovereign.name} subscription {sub}"
         return f"Azure subscription {sub}"
     return f"local cloud ({state_path(state)})"
 
@@ -121,11 +145,19 @@ def open_target(
     state: str | os.PathLike[str] | None = None,
     *,
     local_cloud: Any = None,
+    ca_bundle: str | os.PathLike[str] | None = None,
 ) -> Target:
-    """Build the target a command asked for. ``local_cloud`` injects an existing LocalCloud."""
+    """Build the target a command asked for. ``local_cloud`` injects an existing LocalCloud;
+    ``ca_bundle`` (or ``$PROVISION_CA_BUNDLE``) verifies HTTPS to a cloud other than the local."""
+    from provisioner.arm import clouds
+
     kind, sub = resolve_cloud(cloud, subscription)
     if kind == "azure":
-        return _azure_target(sub or "")
+        named = clouds.chosen(cloud)
+        ca = clouds.ca_bundle(ca_bundle)
+        if clouds.is_endpoint(named):
+            return _azure_target(sub, clouds.from_metadata(str(named), ca), ca)
+        return _azure_target(sub, clouds.known(named) or clouds.KNOWN["azurecloud"], ca)
     return _local_target(state, local_cloud, sub)
 
 
@@ -135,22 +167,37 @@ def _client_kwargs(polling_interval: float, retries: RetryCount) -> dict[str, An
     return {"retry_policy": RetryReads(count=retries), "polling_interval": polling_interval}
 
 
-def _azure_target(subscription: str) -> Target:
-    from azure.identity import DefaultAzureCredential
+def _azure_target(subscription: str | None, cloud: Cloud, ca: str | None) -> Target:
     from azure.mgmt.compute import ComputeManagementClient
     from azure.mgmt.network import NetworkManagementClient
     from azure.mgmt.resource.resources import ResourceManagementClient
 
-    credential = DefaultAzureCredential()
+    from provisioner.arm import clouds
+
+    credential = clouds.credential(cloud, ca)
+    if not subscription:  # only an ARM endpoint gets here without one
+        subscription = clouds.only_subscription(cloud, credential, ca)
     retries = _retry_count()
-    kwargs = _client_kwargs(AZURE_POLLING_INTERVAL, retries)
+    # A custom endpoint (a served local cloud) answers fast; Azure's own clouds poll slower.
+    interval = LOCAL_POLLING_INTERVAL if cloud.custom else AZURE_POLLING_INTERVAL
+    kwargs = _client_kwargs(interval, retries)
+    if cloud.name != "AzureCloud" or cloud.custom:  # Azure public: the SDK's own defaults
+        kwargs.update(base_url=cloud.resource_manager, credential_scopes=[cloud.scope])
+    if ca:
+        kwargs["connection_verify"] = ca
     network = NetworkManagementClient(credential, subscription, **kwargs)
     compute = ComputeManagementClient(credential, subscription, **kwargs)
     resources = ResourceManagementClient(credential, subscription, **kwargs)
+    if cloud.custom:
+        label = f"ARM endpoint {cloud.resource_manager} subscription {subscription}"
+    elif cloud.name != "AzureCloud":
+        label = f"{cloud.name} subscription {subscription}"
+    else:
+        label = f"Azure subscription {subscription}"
     return Target(
         kind="azure",
         subscription_id=subscription,
-        label=f"Azure subscription {subscription}",
+        label=label,
         network=network,
         compute=compute,
         resources=resources,

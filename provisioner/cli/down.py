@@ -10,6 +10,8 @@ import typer
 from provisioner.cli.common import OutputFormat, emit_json, err_console, fail
 from provisioner.cli.completion import complete_blueprint
 from provisioner.cli.plumbing import (
+    ArmEndpointOpt,
+    CaBundleOpt,
     CloudOpt,
     EnvOpt,
     OutputOpt,
@@ -35,6 +37,8 @@ def down(
     output: OutputFormat = OutputOpt,
     max_parallel: int = typer.Option(8, "--max-parallel", min=1, max=64),
     cloud: str | None = CloudOpt,
+    arm_endpoint: str | None = ArmEndpointOpt,
+    ca_bundle: Path | None = CaBundleOpt,
     subscription: str | None = SubscriptionOpt,
     state: Path | None = StateOpt,
 ) -> None:
@@ -50,9 +54,10 @@ def down(
 
     if blueprint is None and not env:
         fail(UserInputError("down needs a BLUEPRINT or --env NAME"), output)
+    cloud = arm_endpoint or cloud
     loaded, env = start(blueprint, env, output, cloud, subscription, state)
     assert env is not None
-    target = cli_target(cloud, subscription, state, output)
+    target = cli_target(cloud, subscription, state, output, ca_bundle)
     try:
         confirm(f"Delete every resource of environment {env!r}?", yes)
         with Progress(err_console) as progress:

@@ -9,6 +9,8 @@ import typer
 from provisioner.cli.common import OutputFormat, emit_json, fail, out_console
 from provisioner.cli.completion import complete_blueprint
 from provisioner.cli.plumbing import (
+    ArmEndpointOpt,
+    CaBundleOpt,
     CloudOpt,
     EnvOpt,
     OutputOpt,
@@ -34,6 +36,8 @@ def plan(
     ),
     tag: list[str] = TagOpt,
     cloud: str | None = CloudOpt,
+    arm_endpoint: str | None = ArmEndpointOpt,
+    ca_bundle: Path | None = CaBundleOpt,
     subscription: str | None = SubscriptionOpt,
     state: Path | None = StateOpt,
 ) -> None:
@@ -42,13 +46,14 @@ def plan(
     from provisioner.cli.render_guest import guest_plan_as_dict, render_guest_plan
     from provisioner.cli.render_plan import plan_as_dict, render_plan
 
+    cloud = arm_endpoint or cloud
     loaded, env = start(blueprint, env, output, cloud, subscription, state)
     assert loaded is not None and env is not None
     try:
         extra_tags = parse_tags(tag)
     except ProvisionerError as exc:
         fail(exc, output)
-    target = cli_target(cloud, subscription, state, output)
+    target = cli_target(cloud, subscription, state, output, ca_bundle)
     try:
         preview = preview_up(target, loaded, env, extra_tags=extra_tags)
     except ProvisionerError as exc:

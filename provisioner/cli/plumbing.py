@@ -40,7 +40,26 @@ if TYPE_CHECKING:
     from provisioner.arm.target import Target
     from provisioner.compile.desired import DesiredState
 
-CloudOpt = typer.Option(None, "--cloud", help="local or azure (default: azure iff a subscription)")
+CloudOpt = typer.Option(
+    None,
+    "--cloud",
+    help="local, azure, AzureChinaCloud, AzureUSGovernment or an ARM endpoint URL "
+    "(default: azure iff a subscription)",
+)
+ArmEndpointOpt = typer.Option(
+    None,
+    "--arm-endpoint",
+    envvar="PROVISION_ARM_ENDPOINT",
+    help="Any ARM endpoint (a served local cloud, Azure Stack Hub); read its /metadata/endpoints",
+    show_default=False,
+)
+CaBundleOpt = typer.Option(
+    None,
+    "--ca-bundle",
+    envvar="PROVISION_CA_BUNDLE",
+    help="CA certificates (PEM) to verify the cloud's HTTPS with",
+    show_default=False,
+)
 SubscriptionOpt = typer.Option(
     None, "--subscription", help="Azure subscription id (or AZURE_SUBSCRIPTION_ID)"
 )
@@ -149,7 +168,9 @@ def parse_now(value: str | None) -> datetime:
 # --- the target --------------------------------------------------------------------------------
 
 
-def open_cli_target(cloud: str | None, subscription: str | None, state: Any) -> Target:
+def open_cli_target(
+    cloud: str | None, subscription: str | None, state: Any, ca_bundle: Any = None
+) -> Target:
     """:func:`open_target` with an unusable ``--state`` file reported as bad input (exit 2)."""
     import logging
     import sqlite3
@@ -163,7 +184,7 @@ def open_cli_target(cloud: str | None, subscription: str | None, state: Any) -> 
         # failure is reported once, in one line, by ``guarded``.
         logging.getLogger("azure.identity").addHandler(logging.NullHandler())
         logging.getLogger("azure.identity").propagate = False
-        return open_target(cloud, subscription, state)
+        return open_target(cloud, subscription, state, ca_bundle=ca_bundle)
     path = state_path(state)
     if path.is_dir():
         raise UserInputError(
@@ -184,11 +205,15 @@ def open_cli_target(cloud: str | None, subscription: str | None, state: Any) -> 
 
 
 def cli_target(
-    cloud: str | None, subscription: str | None, state: Path | None, output: OutputFormat
+    cloud: str | None,
+    subscription: str | None,
+    state: Path | None,
+    output: OutputFormat,
+    ca_bundle: Path | None = None,
 ) -> Target:
     """:func:`open_cli_target`, a user error reported once (with its exit code)."""
     try:
-        return open_cli_target(cloud, subscription, state)
+        return open_cli_target(cloud, subscription, state, ca_bundle)
     except ProvisionerError as exc:
         fail(exc, output)
 

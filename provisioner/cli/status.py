@@ -10,6 +10,8 @@ import typer
 from provisioner.cli.common import OutputFormat, emit_json, fail, out_console
 from provisioner.cli.completion import complete_blueprint
 from provisioner.cli.plumbing import (
+    ArmEndpointOpt,
+    CaBundleOpt,
     CloudOpt,
     EnvOpt,
     OutputOpt,
@@ -35,6 +37,8 @@ def status(
     env: str | None = EnvOpt,
     output: OutputFormat = OutputOpt,
     cloud: str | None = CloudOpt,
+    arm_endpoint: str | None = ArmEndpointOpt,
+    ca_bundle: Path | None = CaBundleOpt,
     subscription: str | None = SubscriptionOpt,
     state: Path | None = StateOpt,
 ) -> None:
@@ -42,8 +46,9 @@ def status(
     from provisioner.apply.status import environment_status
     from provisioner.envs.listing import list_environments
 
+    cloud = arm_endpoint or cloud
     loaded, env = start(blueprint, env, output, cloud, subscription, state)
-    target = cli_target(cloud, subscription, state, output)
+    target = cli_target(cloud, subscription, state, output, ca_bundle)
     picture = None
     try:
         if env is None:

@@ -16,6 +16,8 @@ from rich.markup import escape
 from provisioner.cli.common import OutputFormat, emit_json, err_console, fail, out_console
 from provisioner.cli.completion import complete_blueprint
 from provisioner.cli.plumbing import (
+    ArmEndpointOpt,
+    CaBundleOpt,
     CloudOpt,
     EnvOpt,
     OutputOpt,
@@ -50,6 +52,8 @@ def up(
     output: OutputFormat = OutputOpt,
     max_parallel: int = typer.Option(8, "--max-parallel", min=1, max=64),
     cloud: str | None = CloudOpt,
+    arm_endpoint: str | None = ArmEndpointOpt,
+    ca_bundle: Path | None = CaBundleOpt,
     subscription: str | None = SubscriptionOpt,
     state: Path | None = StateOpt,
 ) -> None:
@@ -58,13 +62,14 @@ def up(
     from provisioner.cli.progress import Progress
     from provisioner.cli.render_guest import guest_progress
 
+    cloud = arm_endpoint or cloud
     loaded, env = start(blueprint, env, output, cloud, subscription, state)
     assert loaded is not None and env is not None
     try:
         if ttl:
             check_duration(ttl, "--ttl")
         extra_tags = parse_tags(tag)
-        target = cli_target(cloud, subscription, state, output)
+        target = cli_target(cloud, subscription, state, output, ca_bundle)
     except ProvisionerError as exc:
         fail(exc, output)
 

@@ -10,7 +10,16 @@ import json
 import time
 from collections.abc import Callable
 
-from provisioner.localcloud import compute, faults, groups, reads, writes
+from provisioner.localcloud import (
+    compute,
+    deployments,
+    faults,
+    groups,
+    identity,
+    images,
+    reads,
+    writes,
+)
 from provisioner.localcloud.context import Call
 from provisioner.localcloud.control import SettingsCache
 from provisioner.localcloud.errors import ArmError
@@ -37,6 +46,8 @@ _ACTIONS: dict[tuple[str, str, str], Handler] = {
 
 def _resource_routes(call: Call) -> Handler | None:
     route, method = call.route, call.req.method
+    if route.type.lower() == deployments.TYPE:  # templates run through this same table
+        return deployments.route(call, _route_handler)
     is_vm = route.type.lower() == _VM
     if route.kind == "resource":
         if method == "GET":
@@ -107,6 +118,8 @@ def _route_handler(call: Call) -> Handler | None:
         return table[(kind, method)]
     if kind in ("resource", "child", "child_list", "child_action"):
         return _resource_routes(call)
+    if kind == "unknown":  # cloud metadata, sign-in, managed identity, the image catalog
+        return identity.route(call) or images.route(call)
     return None
 
 
@@ -140,7 +153,7 @@ class Engine:
                 return json_response(exc.status, exc.body(), exc.headers)
         settings = self.settings.current()
         resp = self._answer(req, route, settings, started)
-        if req.method in ("GET", "HEAD") and resp.status < 400:
+        if req.method in ("GET", "HEAD") and resp.status < 400 or identity.keeps_secrets(req.path):
             body = None
         else:
             body = req.body.decode("utf-8", "replace") if req.body else None

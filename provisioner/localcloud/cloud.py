@@ -12,7 +12,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from provisioner.localcloud.app import Engine, wsgi_app
-from provisioner.localcloud.cloud_constants import DEFAULT_SUBSCRIPTION, IN_PROCESS_BASE_URL
+from provisioner.localcloud.cloud_constants import (
+    DEFAULT_SUBSCRIPTION,
+    DEFAULT_TENANT,
+    IN_PROCESS_BASE_URL,
+)
 from provisioner.localcloud.control import FaultRule
 from provisioner.localcloud.errors import ArmError
 from provisioner.localcloud.ids import Route, key
@@ -157,6 +161,35 @@ class LocalCloud:
             "basic_public_ip_quota": s.basic_public_ip_quota,
         }
 
+    def set_identity(
+        self,
+        principals: list[dict[str, str]] | None = None,
+        tenant: str | None = None,
+        identity_header: str | None = None,
+    ) -> None:
+        """Configure the local identity provider (``identity/tokens.py``).
+
+        ``principals`` (``{"client_id", "secret"}`` and/or ``"certificate"`` PEM) makes sign-in
+        strict: an unknown application or a wrong secret gets Entra ID's AADSTS error. None or
+        an empty list: any client id and secret signs in. ``tenant`` is the tenant id tokens
+        and subscriptions carry; ``identity_header`` what ``/msi/token`` wants (default: any).
+        """
+        from provisioner.localcloud.identity.tokens import IdentityConfig, Principal, set_config
+
+        config = IdentityConfig(
+            tenant=tenant or DEFAULT_TENANT,
+            principals=tuple(Principal(**p) for p in principals or []),
+            identity_header=identity_header,
+        )
+        set_config(self.store, config)
+        self.engine.settings.invalidate()
+
+    def identity(self) -> dict[str, Any]:
+        """The identity provider's configuration (secrets masked)."""
+        from provisioner.localcloud.identity.tokens import load_config
+
+        return load_config(self.store).as_dict()
+
     def _set(self, name: str, value: str) -> None:
         with self.store.write() as tx:
             tx.set_setting(name, value)
@@ -236,6 +269,15 @@ class LocalCloud:
         if path == "resources":
             platform = req.query.get("platform", "").lower() == "true"
             return json_response(200, {"value": self.resources(platform)})
+        if path == "identity":
+            if method in ("PUT", "POST"):
+                try:
+                    self.set_identity(
+                        body.get("principals"), body.get("tenant"), body.get("identity_header")
+                    )
+                except TypeError as exc:
+                    raise ArmError(400, "InvalidIdentity", str(exc)) from exc
+            return json_response(200, self.identity())
         if path in ("run-commands", "guest"):
             vm_id = req.query.get("vm_id", "")
             if path == "guest":

@@ -7,7 +7,7 @@ import re
 import uuid
 from typing import Any
 
-from provisioner.localcloud import lro, rulecheck
+from provisioner.localcloud import filters, lro, rulecheck
 from provisioner.localcloud.context import Call
 from provisioner.localcloud.errors import ArmError, group_not_found
 from provisioner.localcloud.ids import RESOURCE_GROUP_TYPE, key
@@ -19,6 +19,8 @@ from provisioner.localcloud.store import Row
 from provisioner.localcloud.wire import Response, json_response
 from provisioner.localcloud.writes import remove
 
+#: Rows ``/resources`` does not list: groups, and deployments (records, not resources).
+_NOT_LISTED = {RESOURCE_GROUP_TYPE.lower(), "microsoft.resources/deployments"}
 _RG_NAME = re.compile(r"^[-\w._()]{1,90}$")
 
 
@@ -83,8 +85,8 @@ def get_group(call: Call) -> Response:
 def list_groups(call: Call) -> Response:
     rows = call.store.reader().of_type(call.route.sub, RESOURCE_GROUP_TYPE.lower())
     docs = [json.loads(r.doc) for r in rows]
-    match = parse_filter(call.req.query.get("$filter", ""))
-    return page(call, [d for d in docs if match(d)])
+    wanted = filters.parse(call.req.query.get("$filter", ""))
+    return page(call, [d for d in docs if wanted.match(d)])
 
 
 def delete_group(call: Call) -> Response:
@@ -175,10 +177,10 @@ def list_resources(call: Call) -> Response:
         rows = reader.in_group(route.sub, route.rg)
     else:
         rows = reader.in_subscription(route.sub)
-    match = parse_filter(call.req.query.get("$filter", ""))
+    wanted = filters.parse(call.req.query.get("$filter", ""))
     out = []
     for r in rows:
-        if r.parent or r.type == RESOURCE_GROUP_TYPE.lower():
+        if r.parent or r.type in _NOT_LISTED:
             continue
         d = json.loads(r.doc)
         item = {
@@ -186,68 +188,36 @@ def list_resources(call: Call) -> Response:
             for f in ("id", "name", "type", "location", "tags", "sku", "kind", "managedBy", "zones")
             if f in d
         }
-        if match(item):
+        if wanted.match(item):
+            if wanted.drops_tags:  # ARM returns tag-value matches without their tags
+                item.pop("tags", None)
             out.append(item)
     return page(call, out)
 
 
-_CLAUSE = re.compile(
-    r"^\s*(tagname|tagvalue|resourcetype|name|location)\s+eq\s+'((?:[^']|'')*)'\s*$", re.I
-)
-
-
-def parse_filter(text: str):
-    """ARM's ``$filter`` subset: ``tagName eq 'x' [and tagValue eq 'y']``, resourceType, name."""
-    if not text.strip():
-        return lambda _d: True
-    wanted: dict[str, str] = {}
-    for clause in re.split(r"\s+and\s+", text.strip(), flags=re.I):
-        m = _CLAUSE.match(clause)
-        if not m:
-            raise ArmError(
-                400,
-                "InvalidFilterInQueryString",
-                f"Invalid $filter '{text}' specified in the query string.",
-            )
-        wanted[m.group(1).lower()] = m.group(2).replace("''", "'")
-
-    def match(d: dict[str, Any]) -> bool:
-        tags = {k.lower(): (k, v) for k, v in (d.get("tags") or {}).items()}
-        if "tagname" in wanted:
-            hit = tags.get(wanted["tagname"].lower())
-            if hit is None:
-                return False
-            if "tagvalue" in wanted and str(hit[1]) != wanted["tagvalue"]:
-                return False
-        elif "tagvalue" in wanted and wanted["tagvalue"] not in [str(v) for _, v in tags.values()]:
-            return False
-        if "resourcetype" in wanted and d.get("type", "").lower() != wanted["resourcetype"].lower():
-            return False
-        if "name" in wanted and d.get("name", "").lower() != wanted["name"].lower():
-            return False
-        return not (
-            "location" in wanted and d.get("location", "").lower() != wanted["location"].lower()
-        )
-
-    return match
-
-
 def get_subscription(call: Call) -> Response:
     sub = call.route.sub
-    return json_response(200, _subscription(sub))
+    return json_response(200, _subscription(sub, _tenant(call)))
 
 
 def list_subscriptions(call: Call) -> Response:
     from provisioner.localcloud.cloud_constants import DEFAULT_SUBSCRIPTION
 
-    return json_response(200, {"value": [_subscription(DEFAULT_SUBSCRIPTION)]})
+    return json_response(200, {"value": [_subscription(DEFAULT_SUBSCRIPTION, _tenant(call))]})
 
 
-def _subscription(sub: str) -> dict[str, Any]:
+def _tenant(call: Call) -> str:
+    """The identity provider's tenant: what sign-in put in the token is what ARM lists."""
+    from provisioner.localcloud.identity.tokens import load_config
+
+    return load_config(call.store).tenant
+
+
+def _subscription(sub: str, tenant: str) -> dict[str, Any]:
     return {
         "id": f"/subscriptions/{sub}",
         "subscriptionId": sub,
         "displayName": "Local cloud",
         "state": "Enabled",
-        "tenantId": "00000000-0000-0000-0000-000000000000",
+        "tenantId": tenant,
     }

@@ -23,6 +23,7 @@ from provisioner.localcloud.errors import (
 from provisioner.localcloud.ids import Route, key
 from provisioner.localcloud.resources import handler_for
 from provisioner.localcloud.resources.base import Handler, WriteCtx, find_child, new_etag
+from provisioner.localcloud.resources.generic import Generic, refuse_unmodelled
 from provisioner.localcloud.rules import check_delete
 from provisioner.localcloud.store import Row, Txn
 from provisioner.localcloud.wire import Response, json_response
@@ -140,6 +141,8 @@ def put_document(
     child write merges into the parent without racing another writer.
     """
     handler = handler_for(route.type)
+    if isinstance(handler, Generic):
+        refuse_unmodelled(route.type, call.req.api_version or "")
     with call.store.write() as tx:
         group = resource_group(tx, route)
         rid = route.resource_id(group["name"])

@@ -273,3 +273,28 @@ def test_lb_reference_to_missing_public_ip_is_rejected(any_clients):
         ).result()
     assert err.value.status_code == 400
     assert err.value.error.code == "InvalidResourceReference"
+
+
+def test_a_type_the_cloud_does_not_model_is_refused_not_stored(clients):
+    """Never succeed silently: a storage account (nothing behind it here) is refused with
+    Azure's unknown-type answer and nothing is stored; the documented side types (route tables)
+    are still stored and echoed."""
+    c = clients
+    make_group(c)
+    base = f"/subscriptions/{c.network._config.subscription_id}/resourceGroups/rg/providers"
+    with pytest.raises(HttpResponseError) as caught:
+        c.resource.resources.begin_create_or_update_by_id(
+            f"{base}/Microsoft.Storage/storageAccounts/sa1",
+            api_version="2023-05-01",
+            parameters={"location": LOC, "kind": "StorageV2", "sku": {"name": "Standard_LRS"}},
+        ).result()
+    assert caught.value.status_code == 404
+    assert caught.value.error.code == "InvalidResourceType"
+    assert "storageAccounts" in caught.value.error.message
+    assert [r.name for r in c.resource.resources.list_by_resource_group("rg")] == []
+    table = c.resource.resources.begin_create_or_update_by_id(
+        f"{base}/Microsoft.Network/routeTables/rt1",
+        api_version="2024-05-01",
+        parameters={"location": LOC},
+    ).result()
+    assert table.name == "rt1"
