@@ -30,9 +30,18 @@ def deletions(state: DesiredState, tagged: list[ListedResource]) -> list[Change]
     ]
 
 
-def make_plan(target: Target, state: DesiredState, call: Call, *, parallel: int = 8) -> Plan:
-    """Read the environment's live state and diff it against ``state``."""
+def make_plan(
+    target: Target,
+    state: DesiredState,
+    call: Call,
+    *,
+    parallel: int = 8,
+    tagged: list[ListedResource] | None = None,
+) -> Plan:
+    """Read the environment's live state and diff it against ``state``. ``tagged`` is the
+    environment's listing when the caller already made it (``up`` lists once, not twice)."""
     live: dict[str, dict[str, Any] | None] = read_desired(target, state, call, parallel=parallel)
-    tagged = list_environment(target, state.env, call)
+    if tagged is None:
+        tagged = list_environment(target, state.env, call)
     plan = build_plan(state, live, deletions(state, tagged))
     return Plan(plan.env, plan.changes, live_mapping(state, live), live)
