@@ -32,11 +32,21 @@ def deletions(state: DesiredState, tagged: list[ListedResource]) -> list[Change]
     ]
 
 
-def make_plan(target: Target, state: DesiredState, call: Call, *, parallel: int = 8) -> Plan:
+def make_plan(
+    target: Target,
+    state: DesiredState,
+    call: Call,
+    *,
+    parallel: int = 8,
+    tagged: list[ListedResource] | None = None,
+) -> Plan:
     """Read the environment's live state and diff it against ``state`` (with the addresses the
-    live public IPs hold filled in); ``findings`` says what the live state objects to."""
+    live public IPs hold filled in); ``findings`` says what the live state objects to.
+    ``tagged`` is the environment's listing when the caller already made it (``up`` lists once,
+    not twice)."""
     live: dict[str, dict[str, Any] | None] = read_desired(target, state, call, parallel=parallel)
-    tagged = list_environment(target, state.env, call)
+    if tagged is None:
+        tagged = list_environment(target, state.env, call)
     resolved = resolve_state(state, live)
     plan = build_plan(resolved, live, deletions(resolved, tagged))
     findings = tuple(foreign_attachments(resolved, live))

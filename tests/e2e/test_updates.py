@@ -95,6 +95,27 @@ def test_a_second_up_with_the_same_ttl_puts_nothing(cloud, cli):
     assert methods.count("PATCH") <= 1  # the group's expiry, if a second went by
 
 
+def test_up_plan_and_status_list_the_environment_once(cloud, cli):
+    """The listing that keeps the expiry is the one the plan reads its deletions from: each
+    command lists the subscription once (it was twice for up and plan, three times for status)."""
+
+    def listings() -> int:
+        return sum(
+            1 for r in cloud.request_log() if r.method == "GET" and r.path.endswith("/resources")
+        )
+
+    for args in (
+        ("up", str(BLUEPRINT), "--env", ENV, "--yes"),
+        ("up", str(BLUEPRINT), "--env", ENV, "--yes"),
+        ("plan", str(BLUEPRINT), "--env", ENV),
+        ("status", str(BLUEPRINT), "--env", ENV),
+    ):
+        cloud.clear_request_log()
+        run = cli(*args)
+        assert run.exit_code == 0, run.stdout + run.stderr
+        assert listings() == 1, args
+
+
 def test_adding_a_probe_writes_that_load_balancer_and_keeps_what_others_attached(
     cloud, cli, tmp_path
 ):
