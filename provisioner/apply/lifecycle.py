@@ -172,6 +172,30 @@ def plan_environment(
     return make_plan(target, state, call, parallel=parallel, tagged=listed)
 
 
+def check_plan(loaded: Loaded, state: DesiredState, plan: Plan) -> None:
+    """Stop before anything is written (``BlueprintInvalid``, exit 2) when the live state makes
+    the blueprint wrong: an NSG someone else attached where the blueprint puts its own, or an
+    existing NSG (``security: {existing: ID}``) that blocks a load balancer rule or a probe."""
+    from provisioner.blueprint.source import attach_locations
+    from provisioner.compile.desired import Kind
+    from provisioner.compile.mapping import ALLOCATED_AT_APPLY
+    from provisioner.rules.security import check_existing_nsgs
+
+    live_nsgs = {
+        r.id.lower(): plan.live.get(r.key)
+        for r in state.resources.values()
+        if r.kind is Kind.NETWORK_SECURITY_GROUP and r.ownership is Ownership.REFERENCED
+    }
+    addresses = {
+        (row.load_balancer, row.frontend): row.frontend_ip
+        for row in plan.mapping
+        if row.frontend_ip != ALLOCATED_AT_APPLY
+    }
+    findings = [*plan.findings, *check_existing_nsgs(loaded.blueprint, live_nsgs, addresses)]
+    if any(f.severity == "error" for f in findings):
+        raise BlueprintInvalid(loaded.path, attach_locations(findings, loaded.source))
+
+
 def apply_plan(
     target: Target,
     state: DesiredState,

@@ -19,6 +19,7 @@ from provisioner.apply.executor import ApplyReport
 from provisioner.apply.lifecycle import (
     Loaded,
     apply_plan,
+    check_plan,
     desired_and_listed,
     pending_guest,
     plan_environment,
@@ -59,7 +60,9 @@ def preview_up(
     """Reads only: the plan of ``up`` for ``env``, guest step included."""
     verify_existing(target, loaded.blueprint, loaded.source)
     desired, listed = desired_and_listed(target, loaded, env, extra_tags=extra_tags)
-    return Preview(plan_environment(target, desired, listed=listed), plan_guest(target, desired))
+    plan = plan_environment(target, desired, listed=listed)
+    check_plan(loaded, desired, plan)
+    return Preview(plan, plan_guest(target, desired))
 
 
 @dataclass
@@ -116,6 +119,7 @@ def bring_up(
     verify_existing(target, loaded.blueprint, loaded.source)  # before the first write
     desired, listed = desired_and_listed(target, loaded, env, ttl=ttl, extra_tags=extra_tags)
     report = UpReport(plan_environment(target, desired, listed=listed))
+    check_plan(loaded, desired, report.plan)
     planned = time.monotonic()
     if report.plan.has_changes:
         confirm(report.plan)

@@ -17,12 +17,19 @@ ENV = "upd"
 RG = f"rg-{ENV}"
 
 
-def _with_extra_probe(tmp_path: Path) -> Path:
-    """The same blueprint with one more health probe on its load balancer."""
+#: The subnet without the environment's NSG: an NSG someone else attaches there is theirs to
+#: keep. (On a subnet the blueprint secures it is a plan-time error: see the test below.)
+UNSECURED = "backend: {prefix: 10.0.1.0/24, security: {mode: none, acknowledge_no_nsg: true}}"
+
+
+def _unsecured(tmp_path: Path, *, extra_probe: bool = False) -> Path:
+    """The blueprint with its subnet left without an NSG of ours (and one more probe)."""
     text = BLUEPRINT.read_text()
-    assert "probes:" in text
-    edited = text.replace("probes:", "probes:\n      extra: {protocol: tcp, port: 8081}", 1)
-    out = tmp_path / "rule-type-1.yaml"
+    assert "backend: 10.0.1.0/24" in text and "probes:" in text
+    edited = text.replace("backend: 10.0.1.0/24", UNSECURED, 1)
+    if extra_probe:
+        edited = edited.replace("probes:", "probes:\n      extra: {protocol: tcp, port: 8081}", 1)
+    out = tmp_path / ("with-probe.yaml" if extra_probe else "unsecured.yaml")
     out.write_text(edited)
     return out
 
@@ -112,14 +119,15 @@ def test_up_plan_and_status_list_the_environment_once(cloud, cli):
 def test_adding_a_probe_writes_that_load_balancer_and_keeps_what_others_attached(
     cloud, cli, tmp_path
 ):
-    assert cli("up", str(BLUEPRINT), "--env", ENV, "--yes").exit_code == 0
+    assert cli("up", str(_unsecured(tmp_path)), "--env", ENV, "--yes").exit_code == 0
     target = _open(cloud)
     try:
         ids = _attach_foreign_things(target)
         cloud.clear_request_log()
 
-        plan = cli("plan", str(_with_extra_probe(tmp_path)), "--env", ENV, "-o", "json")
-        up = cli("up", str(_with_extra_probe(tmp_path)), "--env", ENV, "--yes")
+        edited = _unsecured(tmp_path, extra_probe=True)
+        plan = cli("plan", str(edited), "--env", ENV, "-o", "json")
+        up = cli("up", str(edited), "--env", ENV, "--yes")
 
         assert up.exit_code == 0, up.stdout + up.stderr
         puts = [w.path.lower() for w in writes(cloud) if w.method.upper() == "PUT"]
