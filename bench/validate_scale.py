@@ -53,8 +53,12 @@ def build(rule_count: int = RULES, hot_rules: int = HOT_RULES) -> dict[str, Any]
             "frontend": f"f{i % FRONTENDS}",
             "port": 10000 + i // FRONTENDS,
             # Floating IP rules reuse a small set of backend ports (rule type 2); the others
-            # each get their own (rule type 1).
-            "backend_port": 80 + i // FRONTENDS if floating else 20000 + i,
+            # get their own per pool (rule type 1), and pools of different VMs share them, so
+            # the environment's NSG (one rule per backend port and source) stays under Azure's
+            # 1,000 security rules.
+            "backend_port": 80 + i // FRONTENDS
+            if floating
+            else (20000 + i if i < hot_rules else 30000 + i // VM_GROUPS),
             "pool": "hot" if i < hot_rules else f"p{i % VM_GROUPS}",
             "probe": "health",
             "floating_ip": floating,

@@ -48,6 +48,7 @@ from provisioner.compile.desired import (
 )
 from provisioner.compile.ids import resource_group_of
 from provisioner.errors import ApplyFailed, SourceLocation
+from provisioner.plan.addresses import resolve_addresses, unresolved
 from provisioner.plan.diff import body_of, plan_resource
 from provisioner.plan.merge import merge_unmanaged
 from provisioner.plan.model import Action, Change, Plan
@@ -216,6 +217,15 @@ class Executor:
         self.events(Event(resource.key, action, State.RUNNING))
         started = time.monotonic()
         try:
+            # Addresses allocated earlier in this walk (a public IP the NSG names) go in now.
+            resource = resolve_addresses(resource, self.live)
+            if unresolved(resource):
+                raise ApplyFailed(
+                    "AddressNotAllocated",
+                    f"the addresses {', '.join(unresolved(resource))} are not known yet",
+                    resource.key,
+                    self.locate(resource.source),
+                )
             final = self._put_converging(resource, change)
         except BaseException as exc:
             outcome.seconds = time.monotonic() - started
@@ -287,7 +297,7 @@ class Executor:
         # Keep tags others added and what the blueprint does not manage; send create-only fields
         # as Azure already has them.
         tags = {**(live.get("tags") or {}), **(body.get("tags") or {})}
-        body, _ = merge_unmanaged(resource.kind, {**body, "tags": tags}, live)
+        body, _ = merge_unmanaged(resource.kind, {**body, "tags": tags}, live, resource.releases)
         create_only = spec(resource.kind).create_only
         if create_only:
             props = dict(body.get("properties") or {})

@@ -15,7 +15,8 @@ from typing import Any
 from provisioner.apply.durations import format_timestamp, parse_duration, parse_timestamp
 from provisioner.apply.events import EventSink, ignore
 from provisioner.apply.executor import ApplyReport, Executor
-from provisioner.arm.reads import environment_tags
+from provisioner.arm.listing import ListedResource, list_environment
+from provisioner.arm.reads import environment_tags_of
 from provisioner.arm.retry import DEFAULT_POLICY, RetryPolicy, retrying_call
 from provisioner.arm.target import Target
 from provisioner.blueprint.user_tags import tags_problem
@@ -127,23 +128,72 @@ def desired_state(
     """Compile for ``env`` on ``target``: the live expiry is kept unless ``ttl`` replaces it, the
     live creation time is always kept (``now`` for a new environment). ``extra_tags``
     (``--tag``) go on every resource, over the blueprint's ``tags:``."""
+    state, _ = desired_and_listed(
+        target, loaded, env, ttl=ttl, now=now, policy=policy, extra_tags=extra_tags
+    )
+    return state
+
+
+def desired_and_listed(
+    target: Target,
+    loaded: Loaded,
+    env: str,
+    *,
+    ttl: str | None = None,
+    now: datetime | None = None,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    extra_tags: Mapping[str, str] | None = None,
+) -> tuple[DesiredState, list[ListedResource]]:
+    """:func:`desired_state` and the environment's listing it was read from, for the plan to
+    reuse (one listing per ``up``)."""
     extra = dict(extra_tags or {})
     problem = tags_problem({**loaded.blueprint.tags, **extra}) if extra else None
     if problem:
         raise UserInputError(f"--tag with the blueprint's tags: {problem}")
     now = now or datetime.now(UTC)
     default_ttl = getattr(getattr(loaded.blueprint, "defaults", None), "ttl", None)
-    live = environment_tags(target, env, retrying_call(target, policy))
+    listed = list_environment(target, env, retrying_call(target, policy))
+    live = environment_tags_of(listed)
     expires = resolve_expiry(ttl, default_ttl, live.expires, now)
     ctx = CompileContext(env, target.subscription_id, loaded.digest, expires, extra_tags=extra)
     state = compile_blueprint(loaded.blueprint, ctx)
-    return with_created(state, resolve_created(live.created, now))
+    return with_created(state, resolve_created(live.created, now)), listed
 
 
 def plan_environment(
-    target: Target, state: DesiredState, *, policy: RetryPolicy = DEFAULT_POLICY, parallel: int = 8
+    target: Target,
+    state: DesiredState,
+    *,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    parallel: int = 8,
+    listed: list[ListedResource] | None = None,
 ) -> Plan:
-    return make_plan(target, state, retrying_call(target, policy), parallel=parallel)
+    call = retrying_call(target, policy)
+    return make_plan(target, state, call, parallel=parallel, tagged=listed)
+
+
+def check_plan(loaded: Loaded, state: DesiredState, plan: Plan) -> None:
+    """Stop before anything is written (``BlueprintInvalid``, exit 2) when the live state makes
+    the blueprint wrong: an NSG someone else attached where the blueprint puts its own, or an
+    existing NSG (``security: {existing: ID}``) that blocks a load balancer rule or a probe."""
+    from provisioner.blueprint.source import attach_locations
+    from provisioner.compile.desired import Kind
+    from provisioner.compile.mapping import ALLOCATED_AT_APPLY
+    from provisioner.rules.security import check_existing_nsgs
+
+    live_nsgs = {
+        r.id.lower(): plan.live.get(r.key)
+        for r in state.resources.values()
+        if r.kind is Kind.NETWORK_SECURITY_GROUP and r.ownership is Ownership.REFERENCED
+    }
+    addresses = {
+        (row.load_balancer, row.frontend): row.frontend_ip
+        for row in plan.mapping
+        if row.frontend_ip != ALLOCATED_AT_APPLY
+    }
+    findings = [*plan.findings, *check_existing_nsgs(loaded.blueprint, live_nsgs, addresses)]
+    if any(f.severity == "error" for f in findings):
+        raise BlueprintInvalid(loaded.path, attach_locations(findings, loaded.source))
 
 
 def apply_plan(

@@ -57,14 +57,13 @@ class EnvironmentStatus:
 def environment_status(target: Target, env: str, loaded: Any = None) -> EnvironmentStatus:
     """One environment's resources; with a blueprint, drift and the blueprint's mapping too."""
 
-    call = retrying_call(target)
-
-    resources = list_environment(target, env, call)
     if loaded is None:
+        call = retrying_call(target)
+        resources = list_environment(target, env, call)
         return EnvironmentStatus(env, resources, mapping_from_live(target, resources, call))
-    from provisioner.apply.lifecycle import desired_state, plan_environment
+    from provisioner.apply.lifecycle import desired_and_listed, plan_environment
 
-    state = desired_state(target, loaded, env)
-    plan = plan_environment(target, state)
+    state, resources = desired_and_listed(target, loaded, env)  # one listing serves all three
+    plan = plan_environment(target, state, listed=resources)
     changes = [c.as_dict() for c in plan.changes if c.action != "noop"]
     return EnvironmentStatus(env, resources, plan.mapping, plan.has_changes, changes)

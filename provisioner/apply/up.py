@@ -19,7 +19,8 @@ from provisioner.apply.executor import ApplyReport
 from provisioner.apply.lifecycle import (
     Loaded,
     apply_plan,
-    desired_state,
+    check_plan,
+    desired_and_listed,
     pending_guest,
     plan_environment,
     plan_guest,
@@ -58,8 +59,10 @@ def preview_up(
 ) -> Preview:
     """Reads only: the plan of ``up`` for ``env``, guest step included."""
     verify_existing(target, loaded.blueprint, loaded.source)
-    desired = desired_state(target, loaded, env, extra_tags=extra_tags)
-    return Preview(plan_environment(target, desired), plan_guest(target, desired))
+    desired, listed = desired_and_listed(target, loaded, env, extra_tags=extra_tags)
+    plan = plan_environment(target, desired, listed=listed)
+    check_plan(loaded, desired, plan)
+    return Preview(plan, plan_guest(target, desired))
 
 
 @dataclass
@@ -114,8 +117,9 @@ def bring_up(
     started = time.monotonic()
     retries_before = target.retries.value
     verify_existing(target, loaded.blueprint, loaded.source)  # before the first write
-    desired = desired_state(target, loaded, env, ttl=ttl, extra_tags=extra_tags)
-    report = UpReport(plan_environment(target, desired))
+    desired, listed = desired_and_listed(target, loaded, env, ttl=ttl, extra_tags=extra_tags)
+    report = UpReport(plan_environment(target, desired, listed=listed))
+    check_plan(loaded, desired, report.plan)
     planned = time.monotonic()
     if report.plan.has_changes:
         confirm(report.plan)

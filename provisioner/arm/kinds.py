@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from provisioner.compile.desired import Kind
-from provisioner.compile.names import IPCONFIG_V4, IPCONFIG_V6
+from provisioner.compile.names import IPCONFIG_V4, IPCONFIG_V6, OUTBOUND_SNAT
 
 #: A live body (wire JSON, ``model.as_dict()``) → ids it refers to.
 References = Callable[[Mapping[str, Any]], list[str]]
@@ -153,7 +153,8 @@ def _nic_used_by(body: Mapping[str, Any]) -> list[str]:
 
 
 def _pip_used_by(body: Mapping[str, Any]) -> list[str]:
-    return _ids([_props(body).get("ipConfiguration")])
+    props = _props(body)
+    return _ids([props.get("ipConfiguration"), props.get("natGateway")])
 
 
 def _lb_used_by(body: Mapping[str, Any]) -> list[str]:
@@ -168,6 +169,28 @@ def _vnet_used_by(body: Mapping[str, Any]) -> list[str]:
     for subnet in _props(body).get("subnets") or []:
         out += _ids(_props(subnet).get("ipConfigurations") or [])
     return out
+
+
+def _vnet_uses(body: Mapping[str, Any]) -> list[str]:
+    out: list[str] = []
+    for subnet in _props(body).get("subnets") or []:
+        sp = _props(subnet)
+        out += _ids([sp.get("networkSecurityGroup"), sp.get("natGateway"), sp.get("routeTable")])
+    return out
+
+
+def _nsg_used_by(body: Mapping[str, Any]) -> list[str]:
+    props = _props(body)
+    return _ids(props.get("subnets") or []) + _ids(props.get("networkInterfaces") or [])
+
+
+def _nat_uses(body: Mapping[str, Any]) -> list[str]:
+    props = _props(body)
+    return _ids(props.get("publicIpAddresses") or []) + _ids(props.get("publicIpPrefixes") or [])
+
+
+def _nat_used_by(body: Mapping[str, Any]) -> list[str]:
+    return _ids(_props(body).get("subnets") or [])
 
 
 _NETWORK_MODELS = "azure.mgmt.network.models"
@@ -196,13 +219,16 @@ SPECS: dict[Kind, KindSpec] = {
             client=Client.NETWORK,
             operations="virtual_networks",
             model=f"{_NETWORK_MODELS}:VirtualNetwork",
-            create_rank=1,
+            create_rank=4,
             delete_phase=DeletePhase.AFTER_WALK,
             if_match=False,
             create_only=frozenset(),
             tag_patch=TagPatch.NETWORK,
-            uses=None,
+            uses=_vnet_uses,
             used_by=_vnet_used_by,
+            # A subnet's NSG and NAT gateway are the blueprint's wherever it sets them (merge
+            # never overwrites what the desired body sets); where it does not, they are kept,
+            # except the environment's own, named in ``DesiredResource.releases``.
             unmanaged=Unmanaged(
                 fields=("virtualNetworkPeerings", "dhcpOptions", "ddosProtectionPlan"),
                 child_fields={
@@ -223,7 +249,7 @@ SPECS: dict[Kind, KindSpec] = {
             client=Client.NETWORK,
             operations="public_ip_addresses",
             model=f"{_NETWORK_MODELS}:PublicIPAddress",
-            create_rank=2,
+            create_rank=1,
             delete_phase=DeletePhase.AFTER_WALK,
             if_match=False,
             create_only=frozenset(),
@@ -233,19 +259,55 @@ SPECS: dict[Kind, KindSpec] = {
             defaults={"idleTimeoutInMinutes": 4, "publicIPAddressVersion": "IPv4"},
         ),
         KindSpec(
+            kind=Kind.NAT_GATEWAY,
+            arm_type="Microsoft.Network/natGateways",
+            client=Client.NETWORK,
+            operations="nat_gateways",
+            model=f"{_NETWORK_MODELS}:NatGateway",
+            create_rank=2,
+            delete_phase=DeletePhase.AFTER_WALK,
+            if_match=False,
+            create_only=frozenset(),
+            tag_patch=TagPatch.NETWORK,
+            uses=_nat_uses,
+            used_by=_nat_used_by,
+            defaults={"idleTimeoutInMinutes": 4},
+        ),
+        KindSpec(
+            kind=Kind.NETWORK_SECURITY_GROUP,
+            arm_type="Microsoft.Network/networkSecurityGroups",
+            client=Client.NETWORK,
+            operations="network_security_groups",
+            model=f"{_NETWORK_MODELS}:NetworkSecurityGroup",
+            create_rank=3,
+            delete_phase=DeletePhase.AFTER_WALK,
+            # The rule list is written whole: a concurrent writer must cause a re-plan, not be
+            # overwritten blindly. Its rules follow the blueprint (none is carried over).
+            if_match=True,
+            create_only=frozenset(),
+            tag_patch=TagPatch.NETWORK,
+            uses=None,
+            used_by=_nsg_used_by,
+        ),
+        KindSpec(
             kind=Kind.LOAD_BALANCER,
             arm_type="Microsoft.Network/loadBalancers",
             client=Client.NETWORK,
             operations="load_balancers",
             model=f"{_NETWORK_MODELS}:LoadBalancer",
-            create_rank=3,
+            create_rank=5,
             delete_phase=DeletePhase.AFTER_WALK,
             if_match=True,
             create_only=frozenset(),
             tag_patch=TagPatch.NETWORK,
             uses=_lb_uses,
             used_by=_lb_used_by,
-            unmanaged=Unmanaged(fields=("inboundNatRules", "inboundNatPools", "outboundRules")),
+            # Outbound rules are the blueprint's once it manages one (``outbound:
+            # lb_outbound_rule``, named ``outbound_snat``): others' are kept, ours follows it.
+            unmanaged=Unmanaged(
+                fields=("inboundNatRules", "inboundNatPools"),
+                own_children={"outboundRules": frozenset({OUTBOUND_SNAT})},
+            ),
         ),
         KindSpec(
             kind=Kind.NETWORK_INTERFACE,
@@ -253,7 +315,7 @@ SPECS: dict[Kind, KindSpec] = {
             client=Client.NETWORK,
             operations="network_interfaces",
             model=f"{_NETWORK_MODELS}:NetworkInterface",
-            create_rank=4,
+            create_rank=6,
             delete_phase=DeletePhase.BEFORE_WALK,
             if_match=False,
             create_only=frozenset(),
@@ -280,7 +342,7 @@ SPECS: dict[Kind, KindSpec] = {
             client=Client.COMPUTE,
             operations="virtual_machines",
             model="azure.mgmt.compute.models:VirtualMachine",
-            create_rank=5,
+            create_rank=7,
             delete_phase=DeletePhase.BEFORE_WALK,
             if_match=False,
             # ``osProfile`` holds the admin password / generated SSH key: Azure never returns the

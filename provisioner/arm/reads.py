@@ -111,7 +111,12 @@ def environment_tags(target: Target, env: str, call: Call) -> EnvironmentTags:
     ISO 8601 UTC strings of one format order like the instants they name, so ``max``/``min``
     on the strings are the latest/earliest.
     """
-    found = list_environment(target, env, call)
+    return environment_tags_of(list_environment(target, env, call))
+
+
+def environment_tags_of(found: Iterable[ListedResource]) -> EnvironmentTags:
+    """:func:`environment_tags` from a listing already made (``up`` lists once)."""
+    found = list(found)
     expiries = [e for r in found if (e := tag(r.tags, TAG_EXPIRES)) and e != EXPIRES_WITH_GROUP]
     created = [c for r in found if (c := tag(r.tags, TAG_CREATED))]
     return EnvironmentTags(

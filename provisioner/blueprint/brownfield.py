@@ -1,7 +1,8 @@
 """The blueprint's references to resources it does not create, and what each must name.
 
-Four fields hold a full ARM id of something that already exists: ``resource_group_id``,
-``network.existing_id``, ``vms.NAME.existing_id`` and ``frontends.NAME.public_ip_id``. Each takes
+These fields hold a full ARM id of something that already exists: ``resource_group_id``,
+``network.existing_id``, ``vms.NAME.existing_id``, ``frontends.NAME.public_ip_id`` and
+``security.existing`` (the blueprint's or a subnet's). Each takes
 exactly one type of resource. An id of another type (a load balancer's id where a VM belongs) or
 of nothing at all passed ``validate`` and ``plan`` and failed late in ``up``, after everything
 else had been built, so the id is checked twice before any write: its type from its text
@@ -29,6 +30,9 @@ RESOURCE_GROUP = Expected("Microsoft.Resources/resourceGroups", "resource group"
 VIRTUAL_NETWORK = Expected("Microsoft.Network/virtualNetworks", "virtual network")
 PUBLIC_IP = Expected("Microsoft.Network/publicIPAddresses", "public IP address")
 VIRTUAL_MACHINE = Expected("Microsoft.Compute/virtualMachines", "virtual machine")
+NETWORK_SECURITY_GROUP = Expected(
+    "Microsoft.Network/networkSecurityGroups", "network security group"
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,20 @@ def existing_references(bp: Blueprint) -> list[ExistingRef]:
             if fe.public_ip_id is not None:
                 path = ("load_balancers", lb_name, "frontends", fe_name, "public_ip_id")
                 refs.append(ExistingRef(path, fe.public_ip_id, PUBLIC_IP))
+    refs += _existing_nsgs(bp)
+    return refs
+
+
+def _existing_nsgs(bp: Blueprint) -> list[ExistingRef]:
+    """``security: {existing: ID}``, for the blueprint and for each subnet that says its own."""
+    refs: list[ExistingRef] = []
+    if bp.security.existing is not None:
+        path: BlueprintPath = ("security", "existing")
+        refs.append(ExistingRef(path, bp.security.existing, NETWORK_SECURITY_GROUP))
+    for name, subnet in bp.network.subnets.items():
+        if subnet.security is not None and subnet.security.existing is not None:
+            path = ("network", "subnets", name, "security", "existing")
+            refs.append(ExistingRef(path, subnet.security.existing, NETWORK_SECURITY_GROUP))
     return refs
 
 

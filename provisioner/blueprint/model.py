@@ -34,6 +34,11 @@ ResourceId = Annotated[str, StringConstraints(pattern=RESOURCE_ID_PATTERN)]
 Port = Annotated[int, Field(ge=0, le=65535)]
 Protocol = Literal["tcp", "udp", "all"]
 
+#: Default VM sizes: the cheapest burstable size for Linux (1 GiB), and one with 4 GiB for
+#: Windows Server, which needs at least 2 GiB (azure-traffic.md §6).
+LINUX_SIZE = "Standard_B1s"
+WINDOWS_SIZE = "Standard_B2s"
+
 DURATION_PATTERN = r"^[1-9][0-9]*[mhd]$"
 Duration = Annotated[str, StringConstraints(pattern=DURATION_PATTERN)]
 
@@ -59,12 +64,142 @@ def _address(value: str) -> str:
         raise ValueError(f"{value!r} is not an IP address") from exc
 
 
+#: An NSG rule's address: a CIDR prefix, an address, a service tag (``Internet``,
+#: ``AzureFrontDoor.Backend``) or ``*``. Checked by ``provisioner.rules`` with Azure's codes.
+NsgAddress = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+#: A port (``22``), a range (``"8000-8100"``) or ``"*"``; checked with Azure's codes.
+NsgPort = int | Annotated[str, StringConstraints(min_length=1, max_length=20)]
+
+
+class NsgRule(Strict):
+    """A security rule of your own in the environment's NSG, next to the ones the tool derives
+    from the load balancer rules (which take priorities 1000-4096 that yours leave free)."""
+
+    priority: int = Field(
+        description="100-4096, unique per direction, lower wins; below 1000 comes before every "
+        "rule the tool derives"
+    )
+    access: Literal["allow", "deny"]
+    direction: Literal["inbound", "outbound"] = "inbound"
+    protocol: Literal["tcp", "udp", "icmp", "all"] = "all"
+    sources: list[NsgAddress] = Field(
+        default_factory=lambda: ["*"],
+        min_length=1,
+        description="CIDR prefixes, addresses or service tags (Internet, VirtualNetwork…), or *",
+    )
+    destinations: list[NsgAddress] = Field(
+        default_factory=lambda: ["*"],
+        min_length=1,
+        description="CIDR prefixes, addresses or service tags, or *",
+    )
+    ports: list[NsgPort] = Field(
+        default_factory=lambda: ["*"],
+        min_length=1,
+        description="destination ports: 22, '8000-8100' or '*'",
+    )
+
+
+SecurityMode = Literal["managed", "existing", "none"]
+
+
+class SubnetSecurity(Strict):
+    """Which network security group guards a subnet (short forms: ``managed``, ``none``,
+    ``{existing: ID}``)."""
+
+    mode: SecurityMode = Field(
+        default="managed",
+        description="managed: the environment's own NSG, rules derived from the load balancer "
+        "rules; existing: attach the NSG `existing` names (checked at plan); none: no NSG",
+    )
+    existing: ResourceId | None = Field(
+        default=None, description="The network security group to attach (mode existing)"
+    )
+    acknowledge_no_nsg: bool = Field(
+        default=False,
+        description="mode none: yes, no NSG, so a public Standard load balancer delivers nothing",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_forms(cls, data: object) -> object:
+        if isinstance(data, str):
+            return {"mode": data}
+        if isinstance(data, dict) and "existing" in data and "mode" not in data:
+            return {**data, "mode": "existing"}
+        return data
+
+    @model_validator(mode="after")
+    def _fields_fit_the_mode(self) -> SubnetSecurity:
+        if self.mode == "existing" and self.existing is None:
+            raise ValueError("security existing needs the NSG's resource id: {existing: ID}")
+        if self.mode != "existing" and self.existing is not None:
+            raise ValueError(f"existing (an NSG id) contradicts mode {self.mode}")
+        if self.acknowledge_no_nsg and self.mode != "none":
+            raise ValueError("acknowledge_no_nsg goes with mode none only")
+        return self
+
+
+class Security(SubnetSecurity):
+    """The blueprint's network security: the NSG every subnet gets unless it says otherwise."""
+
+    rules: dict[Name, NsgRule] = Field(
+        default_factory=dict,
+        description="Rules of your own in the managed NSG (mode managed only)",
+    )
+
+    @model_validator(mode="after")
+    def _rules_need_managed(self) -> Security:
+        if self.rules and self.mode != "managed":
+            raise ValueError(f"rules go with mode managed only, not {self.mode}")
+        return self
+
+
+OutboundMode = Literal["nat_gateway", "lb_outbound_rule", "none", "existing"]
+
+
+class Outbound(Strict):
+    """How the VMs reach the internet (short form: the mode alone, ``outbound: nat_gateway``)."""
+
+    mode: OutboundMode | None = Field(
+        default=None,
+        description="nat_gateway (default for a VNet the environment creates): a NAT gateway "
+        "on every subnet with VMs; lb_outbound_rule: an outbound rule on a public load "
+        "balancer; none: no outbound; existing (default with network.existing_id): the "
+        "existing subnets' own",
+    )
+    load_balancer: Name | None = Field(
+        default=None,
+        description="lb_outbound_rule: the public load balancer (default: the only public one)",
+    )
+    acknowledge_no_outbound: bool = Field(
+        default=False,
+        description="mode none: yes, no outbound, so run-command (guest setup) cannot report back",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data: object) -> object:
+        return {"mode": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _fields_fit_the_mode(self) -> Outbound:
+        if self.load_balancer is not None and self.mode != "lb_outbound_rule":
+            raise ValueError("load_balancer goes with mode lb_outbound_rule only")
+        if self.acknowledge_no_outbound and self.mode != "none":
+            raise ValueError("acknowledge_no_outbound goes with mode none only")
+        return self
+
+
 class Subnet(Strict):
     """A subnet of the virtual network. The short form ``name: 10.0.1.0/24`` works too."""
 
     prefix: str = Field(description="IPv4 prefix, e.g. 10.0.1.0/24")
     ipv6_prefix: str | None = Field(
         default=None, description="IPv6 prefix (exactly /64) for dual-stack subnets"
+    )
+    security: SubnetSecurity | None = Field(
+        default=None,
+        description="This subnet's network security group, over the blueprint's `security`",
     )
 
     @field_validator("prefix")
@@ -118,7 +253,10 @@ class Vm(Strict):
     count: Annotated[int, Field(ge=1, le=100)] | None = Field(
         default=None, description="Make NAME-1 … NAME-count; pools may name NAME (all) or NAME-2"
     )
-    size: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]+$")] = "Standard_B1s"
+    size: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]+$")] = Field(
+        default=LINUX_SIZE,
+        description=f"Azure VM size; default {LINUX_SIZE} (Linux), {WINDOWS_SIZE} (Windows)",
+    )
     image: str | None = Field(
         default=None,
         description="publisher:offer:sku:version; default Ubuntu 24.04 LTS or Windows Server 2022",
@@ -164,6 +302,14 @@ class Vm(Strict):
                 " existing VM's NIC (set enableIPForwarding on it yourself)"
             )
         return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_size_by_os(cls, data: object) -> object:
+        # Windows Server needs 2 GiB or more: on 1 GiB it boots slowly and run-command times out.
+        if isinstance(data, dict) and data.get("os") == "windows" and "size" not in data:
+            return {**data, "size": WINDOWS_SIZE}
+        return data
 
 
 class Frontend(Strict):
@@ -224,6 +370,13 @@ class Rule(Strict):
     tcp_reset: bool = False
     load_distribution: Literal["default", "source_ip", "source_ip_protocol"] = "default"
     disable_outbound_snat: bool = False
+    allow_from: list[NsgAddress] | None = Field(
+        default=None,
+        min_length=1,
+        description="Who may reach this rule: CIDR prefixes or service tags (default: the load "
+        "balancer's allow_from, else Internet for a public one, VirtualNetwork for an internal "
+        "one)",
+    )
 
     @property
     def effective_backend_port(self) -> int:
@@ -237,6 +390,12 @@ class LoadBalancer(Strict):
     pools: dict[Name, Pool] = Field(default_factory=dict)
     probes: dict[Name, Probe] = Field(default_factory=dict)
     rules: dict[Name, Rule] = Field(default_factory=dict)
+    allow_from: list[NsgAddress] | None = Field(
+        default=None,
+        min_length=1,
+        description="Who may reach the rules: CIDR prefixes or service tags (default: Internet "
+        "for a public load balancer, VirtualNetwork for an internal one)",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -288,6 +447,14 @@ class Blueprint(Strict):
     vms: dict[Name, Vm] = Field(default_factory=dict)
     load_balancers: dict[Name, LoadBalancer] = Field(default_factory=dict)
     guest: Guest = Field(default_factory=Guest)
+    security: Security = Field(
+        default_factory=Security,
+        description="Network security groups: managed (default), {existing: ID} or none",
+    )
+    outbound: Outbound = Field(
+        default_factory=Outbound,
+        description="Outbound for the VMs: nat_gateway (default), lb_outbound_rule or none",
+    )
 
     @field_validator("tags")
     @classmethod

@@ -58,6 +58,15 @@ def _allow_short_forms(defs: dict[str, Any]) -> None:
     name_list = {"type": "array", "items": defs["Pool"]["properties"]["vms"]["items"]}
     _widen_values(lb["pools"], {**name_list, "description": "the pool's VMs"})
 
+    # ``security: managed``, ``outbound: nat_gateway``: the mode alone.
+    for name in ("Security", "SubnetSecurity"):
+        modes = ["managed", "none"]
+        defs[name] = {"anyOf": [defs[name], {"enum": modes, "description": "the mode alone"}]}
+    modes = list(defs["Outbound"]["properties"]["mode"]["anyOf"][0]["enum"])
+    defs["Outbound"] = {
+        "anyOf": [defs["Outbound"], {"enum": modes, "description": "the mode alone"}]
+    }
+
 
 def _widen_values(named_map: dict[str, Any], alternative: dict[str, Any]) -> None:
     for pattern, value_schema in named_map["patternProperties"].items():

@@ -6,8 +6,11 @@ Pure: no I/O, no clock, no randomness; the same blueprint and context give an eq
 The graph (``depends_on``):
 
 - resource group ← everything the environment owns;
+- public IPs ← the load balancer whose frontends use them, the NAT gateway, and the NSG (a
+  Floating IP rule's NSG destination is its public frontend's address);
+- NAT gateway and network security groups ← the virtual network (attached inline in its
+  subnets), or ← the NICs when the virtual network is not the environment's;
 - virtual network ← internal load balancers (frontends sit in subnets) and NICs;
-- public IPs ← the load balancer whose frontends use them;
 - load balancers ← the NICs that join their pools (membership is written on the NIC);
 - NIC ← its VM.
 
@@ -26,7 +29,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioner.blueprint.model import Blueprint, Frontend, LoadBalancer, Vm
+from provisioner.blueprint.model import Blueprint, LoadBalancer, Vm
+from provisioner.blueprint.traffic import (
+    outbound_load_balancer,
+    outbound_mode,
+    subnet_security,
+    vm_subnets,
+)
 from provisioner.compile import ids, names
 from provisioner.compile.desired import (
     BlueprintPath,
@@ -43,11 +52,14 @@ from provisioner.compile.loadbalancer import load_balancer_body, pool_id
 from provisioner.compile.machines import virtual_machine_body
 from provisioner.compile.mapping import mapping_rows
 from provisioner.compile.network import (
+    SubnetAttachments,
+    nat_gateway_body,
     public_ip_body,
     resource_group_body,
     virtual_network_body,
 )
 from provisioner.compile.scope import Scope
+from provisioner.compile.security import address_placeholder, network_security_group_body
 from provisioner.compile.topology import Members, PoolUse, pool_uses
 
 
@@ -84,6 +96,7 @@ class _Resources:
         depends_on: list[str],
         source: BlueprintPath,
         ownership: Ownership = Ownership.OWNED,
+        releases: frozenset[str] = frozenset(),
     ) -> str:
         base = f"{kind.value}/{name}"
         key, n = base, 1
@@ -102,6 +115,7 @@ class _Resources:
             depends_on=tuple(dict.fromkeys(d for d in depends_on if d != key)),
             source=source,
             ownership=ownership,
+            releases=releases,
         )
         return key
 
@@ -156,6 +170,9 @@ def _compile(bp: Blueprint, ctx: CompileContext) -> DesiredState:
     )
     build = _Build(bp, scope)
     build.resource_group()
+    build.public_ips()
+    build.outbound()
+    build.security()
     build.virtual_network()
     for lb_name, lb in bp.load_balancers.items():
         build.load_balancer(lb_name, lb)
@@ -191,6 +208,26 @@ class _Build:
         self.lb_keys: dict[str, str] = {}
         self.frontend_keys: dict[tuple[str, str], str] = {}
         self.vm_keys: dict[str, str] = {}
+        #: Public frontends' IPs: (load balancer, frontend) → id, and → resource key.
+        self.pip_ids: dict[tuple[str, str], str] = {}
+        self.pip_keys: dict[tuple[str, str], str] = {}
+        #: The NAT gateway (id, key) on the subnets with VMs, when the blueprint has one.
+        self.nat: tuple[str, str] | None = None
+        #: ``lb_outbound_rule``: the load balancer carrying it and its SNAT public IP (id, key).
+        self.snat_lb: str | None = None
+        self.snat_ip: tuple[str, str] | None = None
+        #: Per subnet, the NSG (id, key) that guards it; absent: none.
+        self.nsgs: dict[str, tuple[str, str]] = {}
+        own_vnet = bp.network.existing_id is None
+        #: The environment's own NSG and NAT gateway ids: what it may detach (``releases``).
+        self.own_ids = frozenset(
+            scope.network_id(t, n).lower()
+            for t, n in (
+                ("networkSecurityGroups", names.network_security_group(scope.env)),
+                ("natGateways", names.nat_gateway(scope.env)),
+            )
+        )
+        self.own_vnet = own_vnet
 
     def _referenced(self, kind: Kind, id_: str, source: BlueprintPath) -> str:
         parsed = ids.parse_resource_id(id_)
@@ -226,38 +263,114 @@ class _Build:
                 Kind.VIRTUAL_NETWORK, network.existing_id, ("network", "existing_id")
             )
             return
-        self.vnet_key = self._owned(
+        with_vms = set(vm_subnets(self.bp))
+        attachments = {
+            subnet: SubnetAttachments(
+                network_security_group=self.nsgs[subnet][0] if subnet in self.nsgs else None,
+                nat_gateway=self.nat[0] if self.nat and subnet in with_vms else None,
+            )
+            for subnet in network.subnets
+        }
+        deps = [self.rg_key, *(key for _, key in self.nsgs.values())]
+        if self.nat is not None:
+            deps.append(self.nat[1])
+        self.vnet_key = self.resources.add(
             Kind.VIRTUAL_NETWORK,
             names.virtual_network(self.scope.env),
             self.scope.vnet_id,
-            virtual_network_body(self.scope, network),
-            [self.rg_key],
+            self.scope.resource_group,
+            virtual_network_body(self.scope, network, attachments),
+            deps,
             ("network",),
+            releases=self.own_ids,
         )
 
-    def public_ip(self, lb_name: str, fe_name: str, frontend: Frontend) -> tuple[str, str]:
-        """The (id, key) of a public frontend's IP: a new one, or the existing one it names."""
-        source: BlueprintPath = ("load_balancers", lb_name, "frontends", fe_name)
-        if frontend.public_ip_id is not None:
-            key = self._referenced(Kind.PUBLIC_IP, frontend.public_ip_id, (*source, "public_ip_id"))
-            return frontend.public_ip_id, key
-        name = names.public_ip(self.scope.env, lb_name, fe_name)
+    def public_ips(self) -> None:
+        """Every public frontend's IP, before the NSG that names their addresses: a new one,
+        or the existing one the frontend names."""
+        for lb_name, lb in self.bp.load_balancers.items():
+            if lb.type != "public":
+                continue
+            for fe_name, frontend in lb.frontends.items():
+                source: BlueprintPath = ("load_balancers", lb_name, "frontends", fe_name)
+                if frontend.public_ip_id is not None:
+                    pip_id = frontend.public_ip_id
+                    key = self._referenced(Kind.PUBLIC_IP, pip_id, (*source, "public_ip_id"))
+                else:
+                    name = names.public_ip(self.scope.env, lb_name, fe_name)
+                    pip_id = self.scope.network_id("publicIPAddresses", name)
+                    body = public_ip_body(self.scope, frontend)
+                    key = self._owned(Kind.PUBLIC_IP, name, pip_id, body, [self.rg_key], source)
+                self.pip_ids[(lb_name, fe_name)] = pip_id
+                self.pip_keys[(lb_name, fe_name)] = key
+
+    def _new_public_ip(self, name: str, source: BlueprintPath) -> tuple[str, str]:
         pip_id = self.scope.network_id("publicIPAddresses", name)
-        body = public_ip_body(self.scope, frontend)
+        body = public_ip_body(self.scope)
         return pip_id, self._owned(Kind.PUBLIC_IP, name, pip_id, body, [self.rg_key], source)
+
+    def outbound(self) -> None:
+        """A NAT gateway for the subnets with VMs, or the SNAT public IP of the load balancer
+        that carries the outbound rule (``outbound_snat``); nothing for ``none``/``existing``."""
+        mode, env, source = outbound_mode(self.bp), self.scope.env, ("outbound",)
+        if mode == "nat_gateway" and self.own_vnet and vm_subnets(self.bp):
+            pip_id, pip_key = self._new_public_ip(names.nat_public_ip(env), source)
+            name = names.nat_gateway(env)
+            nat_id = self.scope.network_id("natGateways", name)
+            body = nat_gateway_body(self.scope, pip_id)
+            key = self._owned(Kind.NAT_GATEWAY, name, nat_id, body, [pip_key], source)
+            self.nat = (nat_id, key)
+        lb_name = outbound_load_balancer(self.bp)
+        lb = self.bp.load_balancers.get(lb_name or "")
+        if lb_name is not None and lb is not None and lb.type == "public":
+            self.snat_lb = lb_name
+            pip_name = names.public_ip(env, lb_name, names.OUTBOUND_SNAT)
+            self.snat_ip = self._new_public_ip(pip_name, source)
+
+    def security(self) -> None:
+        """The NSG each subnet gets: the environment's own (``managed``; rules derived from the
+        load balancer rules) or an existing one; none for ``none``."""
+        managed = []
+        for subnet in self.bp.network.subnets:
+            spec = subnet_security(self.bp, subnet)
+            if spec.mode == "existing" and spec.existing is not None:
+                source: BlueprintPath = ("network", "subnets", subnet, "security", "existing")
+                if self.bp.network.subnets[subnet].security is None:
+                    source = ("security", "existing")
+                key = self._referenced(Kind.NETWORK_SECURITY_GROUP, spec.existing, source)
+                self.nsgs[subnet] = (spec.existing, key)
+            elif spec.mode == "managed":
+                managed.append(subnet)
+        if not managed:
+            return
+        name = names.network_security_group(self.scope.env)
+        nsg_id = self.scope.network_id("networkSecurityGroups", name)
+        placeholders = {fe: address_placeholder(key) for fe, key in self.pip_keys.items()}
+        body = network_security_group_body(self.scope, self.bp, nsg_id, placeholders)
+        deps = [self.rg_key, *self.pip_keys.values()]
+        key = self._owned(Kind.NETWORK_SECURITY_GROUP, name, nsg_id, body, deps, ("security",))
+        for subnet in managed:
+            self.nsgs[subnet] = (nsg_id, key)
 
     def load_balancer(self, lb_name: str, lb: LoadBalancer) -> None:
         name = names.load_balancer(self.scope.env, lb_name)
         lb_id = self.scope.network_id("loadBalancers", name)
-        pip_ids: dict[str, str] = {}
-        pip_keys: dict[str, str] = {}
-        if lb.type == "public":
-            for fe_name, frontend in lb.frontends.items():
-                pip_ids[fe_name], pip_keys[fe_name] = self.public_ip(lb_name, fe_name, frontend)
+        pip_ids = {fe: i for (owner, fe), i in self.pip_ids.items() if owner == lb_name}
+        pip_keys = {fe: k for (owner, fe), k in self.pip_keys.items() if owner == lb_name}
         deps = [self.rg_key, *pip_keys.values()]
         if lb.type == "internal":
             deps.append(self.vnet_key)
-        body = load_balancer_body(self.scope, lb_id, lb, pip_ids, self.default_subnet)
+        snat_ip = self.snat_ip if lb_name == self.snat_lb else None
+        if snat_ip is not None:
+            deps.append(snat_ip[1])
+        body = load_balancer_body(
+            self.scope,
+            lb_id,
+            lb,
+            pip_ids,
+            self.default_subnet,
+            outbound_ip_id=snat_ip[0] if snat_ip is not None else None,
+        )
         key = self._owned(Kind.LOAD_BALANCER, name, lb_id, body, deps, ("load_balancers", lb_name))
         self.lb_ids[lb_name] = lb_id
         self.lb_keys[lb_name] = key
@@ -290,14 +403,27 @@ class _Build:
         nic_name = names.network_interface(scope.env, vm_name)
         nic_id = scope.network_id("networkInterfaces", nic_name)
         subnet = vm.subnet or self.default_subnet
+        if self.snat_lb is not None:  # every VM we create goes out through the outbound rule
+            ipv4_pools.append(pool_id(self.lb_ids[self.snat_lb], names.OUTBOUND_SNAT))
+            joined.append(self.lb_keys[self.snat_lb])
         nic_body = network_interface_body(scope, nic_id, vm, subnet, ipv4_pools, ipv6_pools)
-        nic_key = self._owned(
+        deps = [self.rg_key, self.vnet_key, *joined]
+        releases: frozenset[str] = frozenset()
+        if not self.own_vnet:  # the subnets are not ours: the NSG goes on our NICs
+            nsg = self.nsgs.get(subnet)
+            if nsg is not None:
+                _attach_nsg(nic_body, nsg[0])
+                deps.append(nsg[1])
+            releases = self.own_ids
+        nic_key = self.resources.add(
             Kind.NETWORK_INTERFACE,
             nic_name,
             nic_id,
+            scope.resource_group,
             nic_body,
-            [self.rg_key, self.vnet_key, *joined],
+            deps,
             source,
+            releases=releases,
         )
         name = names.virtual_machine(scope.env, vm_name)
         self.vm_keys[vm_name] = self._owned(
@@ -308,3 +434,13 @@ class _Build:
             [self.rg_key, nic_key],
             source,
         )
+
+
+def _attach_nsg(nic_body: Any, nsg_id: str) -> None:
+    """A NIC guarded by an NSG of its own: where the environment cannot write the subnets."""
+    if isinstance(nic_body, dict):
+        nic_body.setdefault("properties", {})["networkSecurityGroup"] = {"id": nsg_id}
+        return
+    from azure.mgmt.network import models as net
+
+    nic_body.network_security_group = net.NetworkSecurityGroup(id=nsg_id)

@@ -30,6 +30,8 @@ class Kind(StrEnum):
     RESOURCE_GROUP = "resource_group"
     VIRTUAL_NETWORK = "virtual_network"
     PUBLIC_IP = "public_ip"
+    NAT_GATEWAY = "nat_gateway"
+    NETWORK_SECURITY_GROUP = "network_security_group"
     LOAD_BALANCER = "load_balancer"
     NETWORK_INTERFACE = "network_interface"
     VIRTUAL_MACHINE = "virtual_machine"
@@ -60,6 +62,10 @@ class DesiredResource:
     depends_on: tuple[str, ...] = ()
     source: BlueprintPath = ()
     ownership: Ownership = Ownership.OWNED
+    #: Lower-case ids of resources the environment owns that this body deliberately does not
+    #: reference (the environment's NSG on a subnet with ``security: none``, its NAT gateway on
+    #: a subnet without VMs): an update never carries such a reference over from live.
+    releases: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from provisioner.blueprint.model import Frontend, LoadBalancer, Probe, Rule
 from provisioner.compile import ids, wire
+from provisioner.compile.names import OUTBOUND_SNAT
 from provisioner.compile.network import IP_VERSION
 from provisioner.compile.scope import Scope
 
@@ -23,6 +24,7 @@ FRONTENDS = "frontendIPConfigurations"
 POOLS = "backendAddressPools"
 PROBES = "probes"
 RULES = "loadBalancingRules"
+OUTBOUND_RULES = "outboundRules"
 
 PROTOCOL = {"tcp": "Tcp", "udp": "Udp", "all": "All"}
 PROBE_PROTOCOL = {"tcp": "Tcp", "http": "Http", "https": "Https"}
@@ -93,7 +95,11 @@ def probe_body(lb_id: str, name: str, probe: Probe) -> dict[str, Any]:
     return {"name": name, "id": probe_id(lb_id, name), "properties": props}
 
 
-def rule_body(lb_id: str, name: str, rule: Rule) -> dict[str, Any]:
+def outbound_rule_id(lb_id: str, name: str) -> str:
+    return ids.child_id(lb_id, OUTBOUND_RULES, name)
+
+
+def rule_body(lb_id: str, name: str, rule: Rule, *, snat_disabled: bool = False) -> dict[str, Any]:
     props: dict[str, Any] = {
         "frontendIPConfiguration": {"id": frontend_id(lb_id, rule.frontend)},
         "backendAddressPool": {"id": pool_id(lb_id, rule.pool)},
@@ -104,11 +110,38 @@ def rule_body(lb_id: str, name: str, rule: Rule) -> dict[str, Any]:
         "idleTimeoutInMinutes": rule.idle_timeout,
         "enableTcpReset": rule.tcp_reset,
         "loadDistribution": LOAD_DISTRIBUTION[rule.load_distribution],
-        "disableOutboundSnat": rule.disable_outbound_snat,
+        "disableOutboundSnat": rule.disable_outbound_snat or snat_disabled,
     }
     if rule.probe is not None:
         props["probe"] = {"id": probe_id(lb_id, rule.probe)}
     return {"name": name, "id": rule_id(lb_id, name), "properties": props}
+
+
+def outbound_snat_children(lb_id: str, public_ip_id: str) -> dict[str, dict[str, Any]]:
+    """``outbound: lb_outbound_rule``: a frontend of its own (so no load balancing rule shares
+    it), a pool every VM the environment creates joins, and an outbound rule SNATing that pool
+    through that frontend, all named ``outbound_snat``. Protocol All; 0 ports lets Azure size
+    the allocation by the pool's size (its default allocation table)."""
+    return {
+        FRONTENDS: {
+            "name": OUTBOUND_SNAT,
+            "id": frontend_id(lb_id, OUTBOUND_SNAT),
+            "properties": {"publicIPAddress": {"id": public_ip_id}},
+        },
+        POOLS: {"name": OUTBOUND_SNAT, "id": pool_id(lb_id, OUTBOUND_SNAT)},
+        OUTBOUND_RULES: {
+            "name": OUTBOUND_SNAT,
+            "id": outbound_rule_id(lb_id, OUTBOUND_SNAT),
+            "properties": {
+                "frontendIPConfigurations": [{"id": frontend_id(lb_id, OUTBOUND_SNAT)}],
+                "backendAddressPool": {"id": pool_id(lb_id, OUTBOUND_SNAT)},
+                "protocol": "All",
+                "allocatedOutboundPorts": 0,
+                "idleTimeoutInMinutes": 4,
+                "enableTcpReset": True,
+            },
+        },
+    }
 
 
 def load_balancer_body(
@@ -117,10 +150,15 @@ def load_balancer_body(
     lb: LoadBalancer,
     public_ip_ids: dict[str, str],
     default_subnet: str,
+    outbound_ip_id: str | None = None,
 ) -> net.LoadBalancer:
     """The whole load balancer document. ``public_ip_ids`` maps a public frontend's name to the
     id of its public IP (new or existing); ``default_subnet`` serves an internal frontend that
-    names no subnet (validation asks for one; the compiler just does not crash)."""
+    names no subnet (validation asks for one; the compiler just does not crash).
+
+    ``outbound_ip_id``: this load balancer carries the environment's outbound rule
+    (:func:`outbound_snat_children`), and every load balancing rule disables outbound SNAT, as
+    Azure requires of rules next to an outbound rule and recommends for all of them."""
     internal = lb.type == "internal"
     frontends = [
         frontend_body(
@@ -134,16 +172,25 @@ def load_balancer_body(
         )
         for name, fe in lb.frontends.items()
     ]
+    snat = outbound_ip_id is not None
+    properties: dict[str, Any] = {
+        FRONTENDS: frontends,
+        POOLS: [{"name": n, "id": pool_id(lb_id, n)} for n in lb.pools],
+        PROBES: [probe_body(lb_id, name, probe) for name, probe in lb.probes.items()],
+        RULES: [
+            rule_body(lb_id, name, rule, snat_disabled=snat) for name, rule in lb.rules.items()
+        ],
+    }
+    if outbound_ip_id is not None:
+        extra = outbound_snat_children(lb_id, outbound_ip_id)
+        properties[FRONTENDS].append(extra[FRONTENDS])
+        properties[POOLS].append(extra[POOLS])
+        properties[OUTBOUND_RULES] = [extra[OUTBOUND_RULES]]
     raw = {
         "location": scope.location,
         "tags": dict(scope.tags),
         "sku": {"name": "Standard", "tier": "Regional"},
-        "properties": {
-            "frontendIPConfigurations": frontends,
-            "backendAddressPools": [{"name": n, "id": pool_id(lb_id, n)} for n in lb.pools],
-            "probes": [probe_body(lb_id, name, probe) for name, probe in lb.probes.items()],
-            "loadBalancingRules": [rule_body(lb_id, name, rule) for name, rule in lb.rules.items()],
-        },
+        "properties": properties,
     }
     if not scope.sdk_bodies:
         return raw  # type: ignore[return-value]

@@ -11,6 +11,12 @@ subnet                 the blueprint's subnet name         80
 public IP (frontend)   ``pip-{env}-{lb}-{frontend}``       80
 load balancer          ``lb-{env}-{lb}``                   80
   children             the blueprint's frontend, pool, probe and rule names
+  outbound (SNAT)      frontend, pool and outbound rule ``outbound_snat``; its public IP
+                       ``pip-{env}-{lb}-outbound_snat``
+network security group ``nsg-{env}``                       80
+  rules                the blueprint's names; derived ones ``lb_…`` and ``probe_…``
+NAT gateway            ``ng-{env}``                        80
+  its public IP        ``pip-{env}-natgw``                 80
 network interface      ``nic-{env}-{vm}``                  80
   IP configurations    ``ipconfig-v4`` (primary), ``ipconfig-v6``
 virtual machine        ``vm-{env}-{vm}``                   64
@@ -22,7 +28,8 @@ computer name          ``{vm}``; Windows: at most 15       64 / 15
 every name so that two environments deployed into one existing resource group (brownfield
 ``resource_group_id``) never overwrite each other's load balancers. A name longer than its limit
 keeps a readable prefix and ends in ``-`` plus 8 hex digits of a hash of the full name, so it stays
-deterministic and distinct.
+deterministic and distinct. Names the tool adds inside a load balancer or an NSG contain ``_``,
+which blueprint names cannot, so they never meet a name the user chose.
 """
 
 from __future__ import annotations
@@ -36,11 +43,18 @@ LOAD_BALANCER_MAX = 80
 NETWORK_INTERFACE_MAX = 80
 VIRTUAL_MACHINE_MAX = 64
 DISK_MAX = 80
+NETWORK_SECURITY_GROUP_MAX = 80
+SECURITY_RULE_MAX = 80
+NAT_GATEWAY_MAX = 80
 LINUX_COMPUTER_NAME_MAX = 64
 WINDOWS_COMPUTER_NAME_MAX = 15
 
 IPCONFIG_V4 = "ipconfig-v4"
 IPCONFIG_V6 = "ipconfig-v6"
+
+#: The frontend, backend pool and outbound rule ``outbound: lb_outbound_rule`` adds to a load
+#: balancer (``_``: never a blueprint name).
+OUTBOUND_SNAT = "outbound_snat"
 
 _HASH_LEN = 8
 
@@ -71,6 +85,19 @@ def public_ip(env: str, lb: str, frontend: str) -> str:
 
 def load_balancer(env: str, lb: str) -> str:
     return fit(f"lb-{env}-{lb}", LOAD_BALANCER_MAX)
+
+
+def network_security_group(env: str) -> str:
+    return fit(f"nsg-{env}", NETWORK_SECURITY_GROUP_MAX)
+
+
+def nat_gateway(env: str) -> str:
+    return fit(f"ng-{env}", NAT_GATEWAY_MAX)
+
+
+def nat_public_ip(env: str) -> str:
+    """The NAT gateway's public IP (``natgw`` holds no ``-``: never a ``{lb}-{frontend}``)."""
+    return fit(f"pip-{env}-natgw", PUBLIC_IP_MAX)
 
 
 def network_interface(env: str, vm: str) -> str:

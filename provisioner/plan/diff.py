@@ -183,7 +183,7 @@ def plan_resource(resource: DesiredResource, live: dict[str, Any] | None) -> Cha
     if resource.ownership is Ownership.ADOPTED:
         changes = diff_adopted_pools(list(resource.body or []), live)
     else:
-        desired, kept = merge_unmanaged(resource.kind, body_of(resource), live)
+        desired, kept = merge_unmanaged(resource.kind, body_of(resource), live, resource.releases)
         changes = diff_bodies(resource.kind, desired, live)
     action = Action.UPDATE if changes else Action.NOOP
     return Change(action, field_changes=tuple(changes), etag=etag, kept=kept, **common)

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from provisioner.compile.desired import Kind, MappingRow, Ownership
+from provisioner.errors import Finding
 
 
 class Action(StrEnum):
@@ -71,6 +72,9 @@ class Plan:
     mapping: tuple[MappingRow, ...] = ()
     #: Live bodies (wire JSON) by resource key, as read for this plan; None when absent.
     live: dict[str, dict[str, Any] | None] = field(default_factory=dict, repr=False)
+    #: What the live state makes of the blueprint (an NSG someone else attached where the
+    #: blueprint puts its own): errors stop ``up`` before anything is written.
+    findings: tuple[Finding, ...] = ()
 
     @property
     def has_changes(self) -> bool:

@@ -9,6 +9,8 @@ from provisioner.arm.listing import ListedResource, list_environment
 from provisioner.arm.reads import read_desired
 from provisioner.arm.retry import Call
 from provisioner.compile.desired import DesiredState
+from provisioner.plan.addresses import resolve_state
+from provisioner.plan.attachments import foreign_attachments
 from provisioner.plan.diff import build_plan
 from provisioner.plan.mapping import live_mapping
 from provisioner.plan.model import Action, Change, Plan
@@ -30,9 +32,22 @@ def deletions(state: DesiredState, tagged: list[ListedResource]) -> list[Change]
     ]
 
 
-def make_plan(target: Target, state: DesiredState, call: Call, *, parallel: int = 8) -> Plan:
-    """Read the environment's live state and diff it against ``state``."""
+def make_plan(
+    target: Target,
+    state: DesiredState,
+    call: Call,
+    *,
+    parallel: int = 8,
+    tagged: list[ListedResource] | None = None,
+) -> Plan:
+    """Read the environment's live state and diff it against ``state`` (with the addresses the
+    live public IPs hold filled in); ``findings`` says what the live state objects to.
+    ``tagged`` is the environment's listing when the caller already made it (``up`` lists once,
+    not twice)."""
     live: dict[str, dict[str, Any] | None] = read_desired(target, state, call, parallel=parallel)
-    tagged = list_environment(target, state.env, call)
-    plan = build_plan(state, live, deletions(state, tagged))
-    return Plan(plan.env, plan.changes, live_mapping(state, live), live)
+    if tagged is None:
+        tagged = list_environment(target, state.env, call)
+    resolved = resolve_state(state, live)
+    plan = build_plan(resolved, live, deletions(resolved, tagged))
+    findings = tuple(foreign_attachments(resolved, live))
+    return Plan(plan.env, plan.changes, live_mapping(state, live), live, findings)

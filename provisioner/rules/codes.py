@@ -23,6 +23,14 @@ IP_NOT_IN_SUBNET = "PrivateIPAddressNotInSubnet"
 IP_ALLOCATED = "PrivateIPAddressIsAllocated"
 SUBNET_OUTSIDE_VNET = "NetcfgSubnetRangeOutsideVnet"
 SUBNETS_OVERLAP = "NetcfgSubnetRangesOverlap"
+NSG_PRIORITY = "SecurityRuleInvalidPriority"
+NSG_CONFLICT = "SecurityRuleConflict"
+NSG_PORT_RANGE = "SecurityRuleInvalidPortRange"
+NSG_ADDRESS_PREFIX = "SecurityRuleInvalidAddressPrefix"
+NSG_UNSUPPORTED_VALUE = "SecurityRuleParameterContainsUnsupportedValue"
+NSG_RULE_LIMIT = "SecurityRuleCountLimitReached"
+NSG_MIXED_FAMILIES = "ResourceCannotContainAddressPrefixesFromDifferentAddressFamilies"
+INVALID_PARAMETER = "InvalidParameter"
 WRONG_TYPE_REFERENCE = "InvalidJsonReferenceWrongType"
 
 AZURE: dict[str, str] = {
@@ -41,6 +49,17 @@ AZURE: dict[str, str] = {
     IP_ALLOCATED: "acs-engine-terraform#10, F5Networks/terraform-azure-bigip-module#63",
     SUBNET_OUTSIDE_VNET: "MicrosoftDocs/azure-docs#123869 (quoted service error)",
     SUBNETS_OVERLAP: "MicrosoftDocs/azure-docs#123869 (quoted service error)",
+    NSG_PRIORITY: "pulumi-azure-native#2221, azure-rest-api-specs#22874 (allowed range 100-4096)",
+    NSG_CONFLICT: "Azure/aks-engine#2106 (same priority and direction)",
+    NSG_PORT_RANGE: "Azure/azure-cli#23499, terraform-provider-azurerm#1530",
+    NSG_ADDRESS_PREFIX: "terraform-provider-azurerm#16761 (host bits set, unknown tag)",
+    NSG_UNSUPPORTED_VALUE: "terraform-provider-azurerm#5617 (a tag or '*' in a prefix list)",
+    NSG_RULE_LIMIT: "azure-rest-api-specs#3003 ('cannot have more than 1000 security rules')",
+    NSG_MIXED_FAMILIES: "gardener-extension-provider-azure#397, terraform-provider-azurerm#12534",
+    # Azure answers a reserved admin name ("The Admin Username specified is not allowed.") and a
+    # Windows one over 20 characters ("Windows admin user name cannot be more than 20
+    # characters long…") with this code, target adminUsername.
+    INVALID_PARAMETER: "azure-cli#582, azure-docs#27881, azure-quickstart-templates#2577",
     # A detail of ``InvalidRequestFormat``: "Reference Id … is referencing resource of a wrong
     # type. The Id is expected to reference resources of type …"; used for a brownfield id that
     # names another type of resource than its field takes.
@@ -64,6 +83,13 @@ HA_PORTS_MIXED_POOL = "HaPortsAndNonHaPortsRulesOnSamePool"
 HA_PORTS_NOT_ALONE = "NonFloatingHaPortsRuleMustBeOnlyRule"
 FIP_IPV6_INTERNAL = "FloatingIpForIpv6OnInternalLoadBalancer"
 RULE_LIMIT = "LoadBalancerRuleCountLimitReached"
+NO_NSG_NOT_ACKNOWLEDGED = "NoNetworkSecurityGroupNotAcknowledged"
+NO_OUTBOUND_NOT_ACKNOWLEDGED = "NoOutboundNotAcknowledged"
+NSG_DENIES_ROW = "SecurityRuleDeniesMappingRow"
+NSG_DENIES_PROBE = "SecurityRuleDeniesHealthProbe"
+OUTBOUND_NEEDS_PUBLIC_LB = "OutboundRuleNeedsPublicLoadBalancer"
+NAT_GATEWAY_NEEDS_OWN_VNET = "NatGatewayNeedsOwnVirtualNetwork"
+EXISTING_OUTBOUND_NEEDS_EXISTING_VNET = "ExistingOutboundNeedsExistingVirtualNetwork"
 
 # warnings (never fatal)
 DUPLICATE_POOL_MEMBER = "DuplicatePoolMember"
@@ -75,6 +101,9 @@ EMPTY_POOL = "EmptyBackendPool"
 UNUSED_FRONTEND = "UnusedFrontend"
 UNUSED_POOL = "UnusedBackendPool"
 UNUSED_PROBE = "UnusedProbe"
+NO_NSG = "NoNetworkSecurityGroup"
+NO_OUTBOUND = "NoOutbound"
+WINDOWS_SIZE = "WindowsVmSizeBelow2GiB"
 
 OURS: dict[str, str] = {
     DUPLICATE_VM_NAME: "a count-expanded name (web-2) equals another VM's key",
@@ -93,6 +122,13 @@ OURS: dict[str, str] = {
     HA_PORTS_NOT_ALONE: "an IP configuration behind a non-floating HA rule takes no other rule",
     FIP_IPV6_INTERNAL: "Floating IP for IPv6 does not work on internal load balancers",
     RULE_LIMIT: "more than 1,500 rules on one Standard load balancer",
+    NO_NSG_NOT_ACKNOWLEDGED: "security none without acknowledge_no_nsg",
+    NO_OUTBOUND_NOT_ACKNOWLEDGED: "outbound none with guest setup, without acknowledge_no_outbound",
+    NSG_DENIES_ROW: "an NSG rule denies the whole traffic of a load balancer rule",
+    NSG_DENIES_PROBE: "an NSG rule denies a health probe (AzureLoadBalancer to the probe port)",
+    OUTBOUND_NEEDS_PUBLIC_LB: "lb_outbound_rule without one public load balancer to carry it",
+    NAT_GATEWAY_NEEDS_OWN_VNET: "a NAT gateway cannot be attached to subnets of an existing VNet",
+    EXISTING_OUTBOUND_NEEDS_EXISTING_VNET: "outbound existing, but the VNet is the environment's",
     DUPLICATE_POOL_MEMBER: "a pool names the same VM twice (warning)",
     PROBE_ON_FLOATING_PORT: "a probe targets a port the service binds on the frontend IP (warning)",
     FIP_OUTBOUND: "outbound traffic sourced from a floating IP is not SNATed (warning)",
@@ -102,6 +138,9 @@ OURS: dict[str, str] = {
     UNUSED_FRONTEND: "a frontend no rule uses (warning)",
     UNUSED_POOL: "a backend pool no rule uses (warning)",
     UNUSED_PROBE: "a probe no rule uses (warning)",
+    NO_NSG: "subnets without an NSG: a public Standard load balancer delivers nothing (warning)",
+    NO_OUTBOUND: "VMs without outbound (warning)",
+    WINDOWS_SIZE: "a Windows VM on a size with less than 2 GiB of memory (warning)",
 }
 
 #: Codes that only ever come as warnings.
@@ -116,6 +155,9 @@ WARNINGS: frozenset[str] = frozenset(
         UNUSED_FRONTEND,
         UNUSED_POOL,
         UNUSED_PROBE,
+        NO_NSG,
+        NO_OUTBOUND,
+        WINDOWS_SIZE,
     }
 )
 

@@ -11,12 +11,15 @@ from provisioner.rules.floating import check_floating_ip
 from provisioner.rules.haports import check_ha_ports
 from provisioner.rules.index import build_index
 from provisioner.rules.limits import check_limits
+from provisioner.rules.machines import check_machines
 from provisioner.rules.references import check_references
+from provisioner.rules.security import check_security
 from provisioner.rules.warnings import check_warnings
 
 
 def validate(bp: Blueprint) -> list[Finding]:
-    """Every error and warning Azure's load balancer rules predict for ``bp``.
+    """Every error and warning Azure's rules predict for ``bp`` (load balancers, network
+    security, outbound, VMs).
 
     Pure: no I/O. Each finding carries Azure's error code where Azure has one (see
     ``provisioner.rules.codes``), the blueprint path of the offending field, the paths of the
@@ -32,6 +35,8 @@ def validate(bp: Blueprint) -> list[Finding]:
         *check_floating_ip(ix),
         *check_conflicts(ix),
         *check_limits(ix),
+        *check_machines(ix),
+        *check_security(ix),
         *check_warnings(ix),
     ]
     return sorted(findings, key=lambda f: f.severity != "error")

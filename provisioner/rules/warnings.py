@@ -6,6 +6,7 @@ outbound traffic from the frontend IP bound on the guest's loopback is not SNATe
 
 from __future__ import annotations
 
+from provisioner.blueprint.traffic import outbound_load_balancer, outbound_mode
 from provisioner.errors import BlueprintPath, Finding
 from provisioner.rules import codes
 from provisioner.rules.index import BlueprintIndex, finding, lb_path
@@ -52,9 +53,21 @@ def check_probe_on_floating_port(ix: BlueprintIndex) -> list[Finding]:
 
 
 def check_floating_outbound(ix: BlueprintIndex) -> list[Finding]:
+    """Connections a VM starts from a frontend IP bound on its loopback are not SNATed (seed
+    pages, "Limitations"): outbound must leave from the NIC's primary IP, through the
+    blueprint's explicit outbound. The hint names the fix for the blueprint's own ``outbound``.
+    Rules of the load balancer carrying ``lb_outbound_rule`` have SNAT disabled by the tool."""
+    mode = outbound_mode(ix.bp)
+    snat_lb = outbound_load_balancer(ix.bp)
+    if mode == "nat_gateway":
+        fix = "outbound goes through the NAT gateway (outbound: nat_gateway) from the NIC's IP"
+    elif mode == "lb_outbound_rule":
+        fix = "outbound goes through the outbound rule (outbound: lb_outbound_rule)"
+    else:
+        fix = "give the VMs explicit outbound with outbound: nat_gateway"
     out: list[Finding] = []
     for info in ix.rules:
-        if not info.rule.floating_ip or info.rule.disable_outbound_snat:
+        if not info.rule.floating_ip or info.rule.disable_outbound_snat or info.lb == snat_lb:
             continue
         out.append(
             _warn(
@@ -63,9 +76,8 @@ def check_floating_outbound(ix: BlueprintIndex) -> list[Finding]:
                 f"frontend IP bound on their loopback are not SNATed and fail; outbound must use "
                 f"the NIC's primary IP",
                 (*info.path, "floating_ip"),
-                hint=f"set disable_outbound_snat: true on rule {info.name!r} and give the VMs "
-                "explicit outbound (NAT gateway or outbound rule); never source outbound "
-                "traffic from the frontend IP",
+                hint=f"set disable_outbound_snat: true on rule {info.name!r}; {fix}; never "
+                "source outbound traffic from the frontend IP",
             )
         )
     return out

@@ -16,7 +16,7 @@ import pytest
 
 from provisioner.apply import up as up_sequence
 from provisioner.apply.events import Event
-from provisioner.apply.lifecycle import load_and_validate, run_guest
+from provisioner.apply.lifecycle import desired_state, load_and_validate, run_guest
 from provisioner.apply.up import bring_up, preview_up
 from provisioner.errors import ApplyFailed
 
@@ -134,7 +134,7 @@ def test_plan_counts_a_guest_left_unconfigured_as_a_change(target):
     assert bring_up(target, loaded, ENV).ok
     assert not preview_up(target, loaded, ENV).has_changes
 
-    desired = up_sequence.desired_state(target, loaded, ENV)
+    desired = desired_state(target, loaded, ENV)
     assert run_guest(target, desired, mode="remove").ok
     preview = preview_up(target, loaded, ENV)
 

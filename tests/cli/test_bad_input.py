@@ -304,7 +304,7 @@ def test_failed_azure_sign_in_is_one_clear_line(cli, monkeypatch):
     def no_token(*_: Any, **__: Any) -> Any:
         raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token.\nmore")
 
-    monkeypatch.setattr(up_sequence, "desired_state", no_token)
+    monkeypatch.setattr(up_sequence, "desired_and_listed", no_token)
     text = cli("plan", str(RULE_TYPE_1))
     assert text.exit_code == 2
     one_line_error(text, "cannot sign in to Azure", "az login")

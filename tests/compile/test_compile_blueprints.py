@@ -9,6 +9,7 @@ from provisioner.compile.compiler import compile_blueprint
 from provisioner.compile.desired import Kind
 from provisioner.compile.mapping import ALLOCATED_AT_APPLY as AT_APPLY
 from provisioner.compile.mapping import BACKEND_NIC_IP as NIC
+from provisioner.compile.names import OUTBOUND_SNAT
 from provisioner.rules.validate import validate
 
 # (lb, rule, frontend IP, protocol, frontend port, destination IP, destination port, floating,
@@ -85,7 +86,9 @@ def test_example_blueprint_is_one_put_per_load_balancer(name: str):
     assert len(lbs) == len(bp.load_balancers)
     for res, (_, spec) in zip(lbs, bp.load_balancers.items(), strict=True):
         assert len(res.body.load_balancing_rules) == len(spec.rules)
-        assert len(res.body.frontend_ip_configurations) == len(spec.frontends)
+        # ``outbound: lb_outbound_rule`` adds its own SNAT frontend, named ``outbound_snat``.
+        frontends = [fe.name for fe in res.body.frontend_ip_configurations]
+        assert [n for n in frontends if n != OUTBOUND_SNAT] == list(spec.frontends)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -42,15 +42,18 @@ def test_levels_cover_every_resource_once_and_respect_dependencies():
 
 
 def test_independent_resources_are_created_in_parallel():
+    # Public IPs first: the NSG admits Floating IP traffic to their addresses; the NAT gateway,
+    # the NSG and the load balancer side by side; the VNet carries NSG and NAT gateway inline.
     levels = topological_levels(compile_text(TWO_FRONTENDS))
     assert levels == [
         ["resource_group/rg-test"],
         [
-            "virtual_network/vnet-test",
             "public_ip/pip-test-lb-green",
             "public_ip/pip-test-lb-purple",
+            "public_ip/pip-test-natgw",
         ],
-        ["load_balancer/lb-test-lb"],
+        ["nat_gateway/ng-test", "network_security_group/nsg-test", "load_balancer/lb-test-lb"],
+        ["virtual_network/vnet-test"],
         ["network_interface/nic-test-vm1", "network_interface/nic-test-vm2"],
         ["virtual_machine/vm-test-vm1", "virtual_machine/vm-test-vm2"],
     ]

@@ -11,6 +11,8 @@ LIMITS = {
     Kind.RESOURCE_GROUP: names.RESOURCE_GROUP_MAX,
     Kind.VIRTUAL_NETWORK: names.VIRTUAL_NETWORK_MAX,
     Kind.PUBLIC_IP: names.PUBLIC_IP_MAX,
+    Kind.NAT_GATEWAY: names.NAT_GATEWAY_MAX,
+    Kind.NETWORK_SECURITY_GROUP: names.NETWORK_SECURITY_GROUP_MAX,
     Kind.LOAD_BALANCER: names.LOAD_BALANCER_MAX,
     Kind.NETWORK_INTERFACE: names.NETWORK_INTERFACE_MAX,
     Kind.VIRTUAL_MACHINE: names.VIRTUAL_MACHINE_MAX,
@@ -26,10 +28,13 @@ def test_the_same_blueprint_compiles_to_the_same_state():
 def test_names_follow_the_documented_scheme():
     assert list(compile_text(TWO_FRONTENDS, env="ci-42").resources) == [
         "resource_group/rg-ci-42",
-        "virtual_network/vnet-ci-42",
         "public_ip/pip-ci-42-lb-green",
         "public_ip/pip-ci-42-lb-purple",
+        "public_ip/pip-ci-42-natgw",
+        "nat_gateway/ng-ci-42",
+        "network_security_group/nsg-ci-42",
         "load_balancer/lb-ci-42-lb",
+        "virtual_network/vnet-ci-42",
         "network_interface/nic-ci-42-vm1",
         "network_interface/nic-ci-42-vm2",
         "virtual_machine/vm-ci-42-vm1",

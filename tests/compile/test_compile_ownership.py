@@ -108,6 +108,17 @@ def test_the_vnet_holds_its_subnets_inline_with_dual_stack_prefixes():
     vnet = compile_text(text).resources["virtual_network/vnet-test"].body.as_dict()["properties"]
     assert vnet["addressSpace"] == {"addressPrefixes": ["10.0.0.0/16", "fd00:1::/48"]}
     backend, dual = vnet["subnets"]
-    assert backend["properties"] == {"addressPrefix": "10.0.1.0/24"}
-    assert dual["properties"] == {"addressPrefixes": ["10.0.2.0/24", "fd00:1:0:2::/64"]}
+    network = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-test/providers/Microsoft.Network"
+    nsg = {"id": f"{network}/networkSecurityGroups/nsg-test"}
+    assert backend["properties"] == {
+        "addressPrefix": "10.0.1.0/24",
+        "networkSecurityGroup": nsg,  # inline: the subnet never exists without it
+        "natGateway": {"id": f"{network}/natGateways/ng-test"},  # it holds VMs
+        "defaultOutboundAccess": False,
+    }
+    assert dual["properties"] == {
+        "addressPrefixes": ["10.0.2.0/24", "fd00:1:0:2::/64"],
+        "networkSecurityGroup": nsg,
+        "defaultOutboundAccess": False,
+    }
     assert dual["id"].endswith("/virtualNetworks/vnet-test/subnets/dual")

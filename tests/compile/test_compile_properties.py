@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from provisioner.blueprint.model import Blueprint
+from provisioner.compile import names
 from provisioner.compile.compiler import compile_blueprint
 from provisioner.compile.desired import Kind
 from provisioner.compile.topology import pool_members
@@ -93,10 +94,11 @@ def test_random_valid_blueprints_compile_to_one_body_per_load_balancer(doc: dict
     assert [f.code for f in validate(bp) if f.severity == "error"] == []  # the generator is sound
     state = compile_blueprint(bp, context(env="prop"))
 
-    lbs = [r for r in state.order() if r.kind is Kind.LOAD_BALANCER]
+    lbs = {r.name: r for r in state.order() if r.kind is Kind.LOAD_BALANCER}
     assert len(lbs) == len(bp.load_balancers)
     pool_ids: set[str] = set()
-    for res, spec in zip(lbs, bp.load_balancers.values(), strict=True):
+    for lb_name, spec in bp.load_balancers.items():
+        res = lbs[names.load_balancer("prop", lb_name)]
         body = res.body
         assert len(body.frontend_ip_configurations) == len(spec.frontends)
         assert len(body.backend_address_pools) == len(spec.pools)

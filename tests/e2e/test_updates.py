@@ -17,12 +17,19 @@ ENV = "upd"
 RG = f"rg-{ENV}"
 
 
-def _with_extra_probe(tmp_path: Path) -> Path:
-    """The same blueprint with one more health probe on its load balancer."""
+#: The subnet without the environment's NSG: an NSG someone else attaches there is theirs to
+#: keep. (On a subnet the blueprint secures it is a plan-time error: see the test below.)
+UNSECURED = "backend: {prefix: 10.0.1.0/24, security: {mode: none, acknowledge_no_nsg: true}}"
+
+
+def _unsecured(tmp_path: Path, *, extra_probe: bool = False) -> Path:
+    """The blueprint with its subnet left without an NSG of ours (and one more probe)."""
     text = BLUEPRINT.read_text()
-    assert "probes:" in text
-    edited = text.replace("probes:", "probes:\n      extra: {protocol: tcp, port: 8081}", 1)
-    out = tmp_path / "rule-type-1.yaml"
+    assert "backend: 10.0.1.0/24" in text and "probes:" in text
+    edited = text.replace("backend: 10.0.1.0/24", UNSECURED, 1)
+    if extra_probe:
+        edited = edited.replace("probes:", "probes:\n      extra: {protocol: tcp, port: 8081}", 1)
+    out = tmp_path / ("with-probe.yaml" if extra_probe else "unsecured.yaml")
     out.write_text(edited)
     return out
 
@@ -88,17 +95,39 @@ def test_a_second_up_with_the_same_ttl_puts_nothing(cloud, cli):
     assert methods.count("PATCH") <= 1  # the group's expiry, if a second went by
 
 
+def test_up_plan_and_status_list_the_environment_once(cloud, cli):
+    """The listing that keeps the expiry is the one the plan reads its deletions from: each
+    command lists the subscription once (it was twice for up and plan, three times for status)."""
+
+    def listings() -> int:
+        return sum(
+            1 for r in cloud.request_log() if r.method == "GET" and r.path.endswith("/resources")
+        )
+
+    for args in (
+        ("up", str(BLUEPRINT), "--env", ENV, "--yes"),
+        ("up", str(BLUEPRINT), "--env", ENV, "--yes"),
+        ("plan", str(BLUEPRINT), "--env", ENV),
+        ("status", str(BLUEPRINT), "--env", ENV),
+    ):
+        cloud.clear_request_log()
+        run = cli(*args)
+        assert run.exit_code == 0, run.stdout + run.stderr
+        assert listings() == 1, args
+
+
 def test_adding_a_probe_writes_that_load_balancer_and_keeps_what_others_attached(
     cloud, cli, tmp_path
 ):
-    assert cli("up", str(BLUEPRINT), "--env", ENV, "--yes").exit_code == 0
+    assert cli("up", str(_unsecured(tmp_path)), "--env", ENV, "--yes").exit_code == 0
     target = _open(cloud)
     try:
         ids = _attach_foreign_things(target)
         cloud.clear_request_log()
 
-        plan = cli("plan", str(_with_extra_probe(tmp_path)), "--env", ENV, "-o", "json")
-        up = cli("up", str(_with_extra_probe(tmp_path)), "--env", ENV, "--yes")
+        edited = _unsecured(tmp_path, extra_probe=True)
+        plan = cli("plan", str(edited), "--env", ENV, "-o", "json")
+        up = cli("up", str(edited), "--env", ENV, "--yes")
 
         assert up.exit_code == 0, up.stdout + up.stderr
         puts = [w.path.lower() for w in writes(cloud) if w.method.upper() == "PUT"]

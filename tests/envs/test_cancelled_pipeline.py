@@ -69,7 +69,8 @@ def test_a_finished_up_environment_keeps_its_expiry_and_cleanup_removes_all_of_i
 ):
     assert provision("up", str(BLUEPRINT), "--env", "pr-8", "--ttl", "4h", "--yes").exit_code == 0
     (first,) = discover_environments(target)
-    assert first.expires is not None and first.resource_count == 9
+    # group, VNet, NSG, NAT gateway, 3 public IPs (2 frontends, the NAT's), LB, 2 NICs, 2 VMs
+    assert first.expires is not None and first.resource_count == 12
     # A second `up` without --ttl (the next push to the PR) must not move or drop the expiry.
     assert provision("up", str(BLUEPRINT), "--env", "pr-8", "--yes").exit_code == 0
     (second,) = discover_environments(target)
@@ -78,5 +79,5 @@ def test_a_finished_up_environment_keeps_its_expiry_and_cleanup_removes_all_of_i
     after = format_timestamp(first.expires + timedelta(seconds=1))
     result = provision("cleanup", "--expired", "--yes", "--now", after, "-o", "json")
     assert result.exit_code == 0, result.stdout
-    assert result.json()["summary"]["resources_deleted"] == 9
+    assert result.json()["summary"]["resources_deleted"] == 12
     assert discover_environments(target) == []

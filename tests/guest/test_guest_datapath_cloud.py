@@ -127,12 +127,26 @@ def test_internal_rows_come_from_inside_the_virtual_network(cli, net):
     assert set(rows(doc)) == {"edge/http", "inner/api"}
 
 
-def test_standard_public_load_balancer_without_nsg(cli, net, cloud, monkeypatch):
+def without_nsg(tmp_path: Path, blueprint: Path) -> Path:
+    """``blueprint`` with ``security: none`` (acknowledged): the environment gets no NSG."""
+    text = blueprint.read_text()
+    assert "\nsecurity: managed\n" in text
+    out = tmp_path / blueprint.name
+    out.write_text(
+        text.replace(
+            "\nsecurity: managed\n", "\nsecurity: {mode: none, acknowledge_no_nsg: true}\n"
+        )
+    )
+    return out
+
+
+def test_standard_public_load_balancer_without_nsg(cli, net, cloud, monkeypatch, tmp_path):
     """ipFlowVerify says Deny and, once secure-by-default is enforced in the data path, every
     public row fails naming the missing NSG. Probes still pass: they are platform traffic."""
     import provisioner.guest.verify as verify
 
-    assert cli("up", str(RULE2), "--yes").exit_code == 0
+    bare = without_nsg(tmp_path, RULE2)
+    assert cli("up", str(bare), "--yes").exit_code == 0
     vm = next(r for r in cloud.resources() if r["type"].endswith("virtualMachines"))
     nic = net.network_interfaces.get("rg-rule-type-2", "nic-rule-type-2-vm1")
     flow = net.network_watchers.begin_verify_ip_flow(
@@ -150,9 +164,9 @@ def test_standard_public_load_balancer_without_nsg(cli, net, cloud, monkeypatch)
     ).result()
     assert flow.access == "Deny"
 
-    assert datapath(cli, RULE2)["exit"] == 0  # not enforced by default (issue 10 flips it)
+    assert datapath(cli, bare)["exit"] == 0  # not enforced by default
     monkeypatch.setattr(verify, "SECURE_BY_DEFAULT", True)
-    doc = datapath(cli, RULE2)
+    doc = datapath(cli, bare)
     assert doc["exit"] == 1
     assert all(
         not r["ok"] and "no NSG on the subnet or the NIC" in r["detail"] for r in doc["rows"]
@@ -162,3 +176,17 @@ def test_standard_public_load_balancer_without_nsg(cli, net, cloud, monkeypatch)
         "rg-rule-type-2", "lb-rule-type-2-lb", "green"
     ).result()
     assert health.up == 2
+
+
+def test_the_example_blueprint_carries_traffic_with_secure_by_default_enforced(
+    cli, net, cloud, monkeypatch
+):
+    """Issue 10: the environment's own NSG (``security: managed``) admits every row, so the
+    example passes the data path even where an NSG-less Standard load balancer passes nothing;
+    ipFlowVerify agrees for the Floating IP row's packet (addressed to the frontend IP)."""
+    import provisioner.guest.verify as verify
+
+    assert cli("up", str(RULE2), "--yes").exit_code == 0
+    monkeypatch.setattr(verify, "SECURE_BY_DEFAULT", True)
+    doc = datapath(cli, RULE2)
+    assert doc["exit"] == 0 and doc["rows"] and all(r["ok"] for r in doc["rows"]), doc

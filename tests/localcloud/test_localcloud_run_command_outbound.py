@@ -173,8 +173,9 @@ def test_managed_run_command_output_is_cut_to_its_last_4096_bytes(clients):
 
 
 def test_the_tools_guest_step_meets_it_on_a_blueprint_without_outbound(tmp_path):
-    """What issue 10 has to fix: the tool's blueprints create private subnets and no outbound
-    method, so with enforcement on, ``up`` reaches its guest step and gets no result back."""
+    """A blueprint that says ``outbound: none`` (acknowledged) creates private subnets and no
+    outbound method, so with enforcement on, ``up`` reaches its guest step and gets no result
+    back; the example as written (a NAT gateway on the subnet, issue 10) comes up."""
     from pathlib import Path
 
     from typer.testing import CliRunner
@@ -182,10 +183,19 @@ def test_the_tools_guest_step_meets_it_on_a_blueprint_without_outbound(tmp_path)
     from provisioner.cli.app import app
 
     blueprint = Path(__file__).resolve().parents[2] / "blueprints" / "rule-type-2-floating-ip.yaml"
-    cloud = LocalCloud(tmp_path / "s.sqlite", enforce_outbound=True)
-    result = CliRunner().invoke(
-        app, ["up", str(blueprint), "--yes", "--state", str(cloud.state_path)]
+    text = blueprint.read_text()
+    assert "\noutbound: nat_gateway\n" in text
+    none = tmp_path / "no-outbound.yaml"
+    none.write_text(
+        text.replace(
+            "\noutbound: nat_gateway\n", "\noutbound: {mode: none, acknowledge_no_outbound: true}\n"
+        )
     )
+    cloud = LocalCloud(tmp_path / "s.sqlite", enforce_outbound=True)
+    state = ["--state", str(cloud.state_path)]
+    result = CliRunner().invoke(app, ["up", str(none), "--env", "none", "--yes", *state])
     assert result.exit_code == 1
     assert "VMAgentStatusCommunicationError" in result.stdout + result.stderr
+    example = CliRunner().invoke(app, ["up", str(blueprint), "--env", "nat", "--yes", *state])
+    assert example.exit_code == 0, example.stdout + example.stderr
     cloud.close()

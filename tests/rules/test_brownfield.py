@@ -94,6 +94,29 @@ def test_existing_references_lists_the_four_fields_in_blueprint_order():
     ]
 
 
+NSG = f"{SUB}/resourceGroups/hub/providers/Microsoft.Network/networkSecurityGroups/corp"
+
+
+def test_an_existing_nsg_is_a_brownfield_id_for_the_blueprint_and_for_a_subnet():
+    doc = rule_type_1()
+    doc["security"] = {"existing": NSG}
+    doc["network"]["subnets"]["edge"] = {"prefix": "10.0.9.0/24", "security": {"existing": NSG}}
+    refs = existing_references(Blueprint.model_validate(doc))
+    assert [(r.path, r.expected) for r in refs] == [
+        (("security", "existing"), brownfield.NETWORK_SECURITY_GROUP),
+        (("network", "subnets", "edge", "security", "existing"), brownfield.NETWORK_SECURITY_GROUP),
+    ]
+    assert _wrong_types(doc) == []
+
+
+def test_an_existing_nsg_given_another_type_of_id_is_an_error_at_that_field():
+    doc = rule_type_1()
+    doc["network"]["subnets"]["backend"] = {"prefix": "10.0.1.0/24", "security": {"existing": VNET}}
+    finding = only(doc, codes.WRONG_TYPE_REFERENCE)
+    assert finding.path == ("network", "subnets", "backend", "security", "existing")
+    assert "network security group (Microsoft.Network/networkSecurityGroups)" in finding.message
+
+
 def test_every_expected_type_is_a_kind_the_tool_reads():
     """The plan-time existence check reads each reference through the kind registry."""
     for expected in (
@@ -101,6 +124,7 @@ def test_every_expected_type_is_a_kind_the_tool_reads():
         brownfield.VIRTUAL_NETWORK,
         brownfield.PUBLIC_IP,
         brownfield.VIRTUAL_MACHINE,
+        brownfield.NETWORK_SECURITY_GROUP,
     ):
         assert kind_of_type(expected.arm_type) is not None, expected
 

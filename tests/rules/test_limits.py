@@ -32,6 +32,9 @@ def test_300_rules_may_reach_one_nic_301_may_not():
 
 def test_1500_rules_per_load_balancer_are_allowed_1501_are_not():
     doc = _many(600, 1500)
+    # 1,500 backend ports need 1,500 NSG rules, over the 1,000 an NSG holds
+    # (test_security.py): the load balancer's own limit, without the managed NSG.
+    doc["security"] = {"mode": "none", "acknowledge_no_nsg": True}
     pools = doc["load_balancers"]["lb"]["pools"]
     doc["vms"] = {f"v{i}": {"subnet": "backend"} for i in range(6)}
     for i in range(6):
