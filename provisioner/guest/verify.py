@@ -159,11 +159,11 @@ def public_frontends(state: DesiredState) -> Callable[[MappingRow], bool]:
 CLIENT_V4 = ("100.64.0.10/24", "100.65.0.10/24", "172.31.250.10/24")
 CLIENT_V6 = ("fd00:c1::10/64", "fd00:c2::10/64")
 
-#: Standard SKU's secure-by-default in the data path: with no NSG on the subnet or the NIC,
-#: traffic from outside the virtual network is dropped. Off until the tool compiles NSGs for its
-#: blueprints (issue 10) — today's have none, so every public row would fail; NSGs that exist
-#: are always enforced.
-SECURE_BY_DEFAULT = False
+#: Standard SKU's secure-by-default in the data path and in ``verify``: with no NSG on the subnet or
+#: the NIC, traffic from outside the virtual network is dropped (as on Azure). The tool compiles an
+#: NSG for every blueprint unless ``security: none`` is acknowledged, and then this is what that
+#: blueprint gets.
+SECURE_BY_DEFAULT = True
 
 
 def _nic_body(state: DesiredState, live: dict[str, Any], vm: str) -> dict[str, Any] | None:

@@ -117,8 +117,8 @@ class LocalCloud:
     def set_enforce_outbound(self, on: bool) -> None:
         """Whether an action run-command on a VM without outbound connectivity (private subnet,
         no NAT gateway, outbound rule or public IP) ends as Azure's does: the script runs, the
-        result never comes back, the operation fails after a long (virtual) wait. Off by
-        default until the tool compiles outbound for its blueprints (issue 10)."""
+        result never comes back, the operation fails after a long (virtual) wait. On by
+        default, as Azure behaves."""
         self._set("enforce_outbound", "1" if on else "0")
 
     def set_basic_public_ip_quota(self, count: int) -> None:

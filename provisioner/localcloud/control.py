@@ -106,9 +106,9 @@ class Settings:
     page_size: int = 100
     faults: list[StoredFault] = field(default_factory=list)
     version: str = ""
-    #: a VM without outbound connectivity gets no run-command result back (off until the tool
-    #: compiles outbound for its blueprints: their subnets are private at api 2025-07-01+)
-    enforce_outbound: bool = False
+    #: a VM without outbound connectivity gets no run-command result back, as on Azure (a test
+    #: that builds VMs without outbound and still wants results turns it off)
+    enforce_outbound: bool = True
     #: Azure enables Network Watcher in a region when a virtual network is created or updated
     #: there (opt-out: the DisableNetworkWatcherAutocreation feature)
     network_watcher_autocreate: bool = True
@@ -163,7 +163,7 @@ def load_settings(store: Store, version: str) -> Settings:
         page_size=int(rows.get("page_size", "100")),
         faults=faults,
         version=version,
-        enforce_outbound=rows.get("enforce_outbound", "0") == "1",
+        enforce_outbound=rows.get("enforce_outbound", "1") == "1",
         network_watcher_autocreate=rows.get("network_watcher_autocreate", "1") == "1",
         basic_public_ip_quota=int(rows.get("basic_public_ip_quota", "0")),
     )

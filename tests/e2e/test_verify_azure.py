@@ -53,12 +53,26 @@ def test_a_backend_whose_probe_port_nobody_answers_is_down_and_none_up_fails(cli
     assert "verify: some rows are not ready" in run.stderr
 
 
-def test_a_public_row_with_no_nsg_is_shown_closed_by_default(cli):
-    """Standard is secure by default: with no NSG, Internet traffic does not reach the backends.
-    Shown and explained; not yet a failure, as in the data path (the tool writes no NSG yet)."""
+def test_a_public_row_is_admitted_by_the_compiled_nsg_and_closed_without_one(cli, tmp_path):
+    """Standard is secure by default: the NSG the tool compiles admits every row; with
+    ``security: none`` (acknowledged) Internet traffic reaches no backend, and verify fails."""
     assert cli("up", MIXED, "--yes").exit_code == 0
     run = cli("verify", MIXED, "--output", "json")
-    assert run.exit_code == 0
+    assert run.exit_code == 0, run.stdout
+    rows = {r["rule"]: r for r in run.json()["azure"]["rows"]}
+    assert {v["access"] for r in rows.values() for v in r["nsg"]} == {"Allow"}
+    assert cli("down", MIXED, "--yes").exit_code == 0
+
+    text = Path(MIXED).read_text()
+    start = text.index("security:\n")
+    end = text.index("outbound:", start)
+    bare = tmp_path / "mixed-no-nsg.yaml"
+    bare.write_text(
+        text[:start] + "security: {mode: none, acknowledge_no_nsg: true}\n" + text[end:]
+    )
+    assert cli("up", str(bare), "--yes").exit_code == 0
+    run = cli("verify", str(bare), "--output", "json")
+    assert run.exit_code == 1, run.stdout
     rows = {r["rule"]: r for r in run.json()["azure"]["rows"]}
     assert {v["access"] for v in rows["purple"]["nsg"]} == {"Deny"}
     assert rows["purple"]["nsg"][0]["rule"].startswith("NoNetworkSecurityGroup/")

@@ -48,7 +48,15 @@ def vnet(t: Any, rg: str, name: str, prefix: str, tags: dict[str, str] | None = 
     body = nm.VirtualNetwork(
         location=LOCATION,
         address_space=nm.AddressSpace(address_prefixes=[prefix]),
-        subnets=[nm.Subnet(name="default", address_prefix=prefix.replace("/16", "/24"))],
+        # someone else's older network: its subnet kept default outbound access (created before
+        # API versions made new subnets private), so its VMs return run-command results
+        subnets=[
+            nm.Subnet(
+                name="default",
+                address_prefix=prefix.replace("/16", "/24"),
+                default_outbound_access=True,
+            )
+        ],
         tags=tags,
     )
     return t.network.virtual_networks.begin_create_or_update(rg, name, body).result().id

@@ -140,11 +140,9 @@ def without_nsg(tmp_path: Path, blueprint: Path) -> Path:
     return out
 
 
-def test_standard_public_load_balancer_without_nsg(cli, net, cloud, monkeypatch, tmp_path):
-    """ipFlowVerify says Deny and, once secure-by-default is enforced in the data path, every
+def test_standard_public_load_balancer_without_nsg(cli, net, cloud, tmp_path):
+    """ipFlowVerify says Deny and, secure-by-default being enforced in the data path, every
     public row fails naming the missing NSG. Probes still pass: they are platform traffic."""
-    import provisioner.guest.verify as verify
-
     bare = without_nsg(tmp_path, RULE2)
     assert cli("up", str(bare), "--yes").exit_code == 0
     vm = next(r for r in cloud.resources() if r["type"].endswith("virtualMachines"))
@@ -164,9 +162,7 @@ def test_standard_public_load_balancer_without_nsg(cli, net, cloud, monkeypatch,
     ).result()
     assert flow.access == "Deny"
 
-    assert datapath(cli, bare)["exit"] == 0  # not enforced by default
-    monkeypatch.setattr(verify, "SECURE_BY_DEFAULT", True)
-    doc = datapath(cli, bare)
+    doc = datapath(cli, bare)  # enforced by default, as on Azure
     assert doc["exit"] == 1
     assert all(
         not r["ok"] and "no NSG on the subnet or the NIC" in r["detail"] for r in doc["rows"]

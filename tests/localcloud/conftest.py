@@ -11,7 +11,9 @@ from provisioner.localcloud import LocalCloud, serve
 
 @pytest.fixture
 def cloud(tmp_path) -> LocalCloud:
-    c = LocalCloud(tmp_path / "state.sqlite")
+    """Outbound is not enforced here: these tests build bare VMs to test other things (the
+    outbound tests turn it on, and check it is on by default)."""
+    c = LocalCloud(tmp_path / "state.sqlite", enforce_outbound=False)
     yield c
     c.close()
 
@@ -27,7 +29,7 @@ def any_clients(request, tmp_path) -> Clients:
     """The same clients through each way in: in-process transport, HTTP and HTTPS."""
     mode = request.param
     if mode == "inprocess":
-        c = LocalCloud(tmp_path / "state.sqlite")
+        c = LocalCloud(tmp_path / "state.sqlite", enforce_outbound=False)
         yield make_clients(c, mode)
         c.close()
         return
@@ -36,6 +38,7 @@ def any_clients(request, tmp_path) -> Clients:
         tls=mode == "https",
         ca_path=tmp_path / "ca.pem" if mode == "https" else None,
     )
+    server.cloud.set_enforce_outbound(False)
     try:
         yield make_clients(server.cloud, mode, server)
     finally:

@@ -10,9 +10,8 @@ its result never comes back; and only the last 4 KiB of output ever does.
 - The Linux extension sends ``maxTailLen = 4 * 1024`` bytes of stdout and of stderr
   (Azure/run-command-extension-linux, main/cmds.go).
 
-The enforcement is a cloud setting (``enforce_outbound``), off by default: the tool's own
-blueprints create private subnets (api 2026-03-01) with no outbound method until issue 10
-compiles one.
+The enforcement is a cloud setting (``enforce_outbound``), on by default as on Azure; the
+local-cloud fixtures turn it off for the tests of other things that build bare VMs.
 """
 
 from __future__ import annotations
@@ -66,10 +65,21 @@ def test_the_operation_waits_a_long_virtual_time_first(tmp_path):
     cloud.close()
 
 
-def test_enforcement_is_off_by_default(clients):
-    scenario(clients)
-    assert clients.cloud.settings()["enforce_outbound"] is False
-    assert run(clients, CHECK).value[0].code == "ProvisioningState/succeeded"
+def test_enforcement_is_on_by_default(tmp_path):
+    from localcloud_helpers import make_clients
+
+    cloud = LocalCloud(tmp_path / "s.sqlite")
+    try:
+        clients = make_clients(cloud, "inprocess")
+        scenario(clients)
+        assert cloud.settings()["enforce_outbound"] is True
+        with pytest.raises(HttpResponseError) as err:
+            run(clients, CHECK)
+        assert err.value.error.code == "VMAgentStatusCommunicationError"
+        cloud.set_enforce_outbound(False)
+        assert run(clients, CHECK).value[0].code == "ProvisioningState/succeeded"
+    finally:
+        cloud.close()
 
 
 def _private_vm_with(clients, **ipconfig):
