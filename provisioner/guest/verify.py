@@ -157,7 +157,7 @@ def public_frontends(state: DesiredState) -> Callable[[MappingRow], bool]:
 #: Client addresses for the data path, tried in order; the first that overlaps no frontend or NIC
 #: network is used. They exist only inside the client namespace.
 CLIENT_V4 = ("100.64.0.10/24", "100.65.0.10/24", "172.31.250.10/24")
-CLIENT_V6 = ("fd00:c1::10/64", "fd00:c2::10/64")
+CLIENT_V6 = ("2001:db8:c1::10/64", "2001:db8:c2::10/64")  # global unicast: Internet
 
 #: Standard SKU's secure-by-default in the data path and in ``verify``: with no NSG on the subnet or
 #: the NIC, traffic from outside the virtual network is dropped (as on Azure). The tool compiles an
