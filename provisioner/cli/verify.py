@@ -222,10 +222,34 @@ def _verify_guests(
         "vms": [r.as_dict() for r in report.results],
         "azure": azure.as_dict(),
     }
-    return Outcome(doc, ok, rows, _guest_paths(checks, local), _guest_vms(report))
+    paths = _guest_paths(checks, local, _azure_slots(azure.rows))
+    return Outcome(doc, ok, rows, paths, _guest_vms(report))
 
 
-def _guest_paths(checks: list[Any], local: bool) -> PathMap:
+def _azure_slots(azure_rows: list[Any]) -> dict[tuple[str, str], tuple[Any, Any]]:
+    """Each path's NSG and backends slots from Azure's answers (IP flow verify, rule health);
+    ``None`` where Azure could not be asked, so the picture says "not checked"."""
+    from provisioner.plan.picture import Verdict
+
+    out: dict[tuple[str, str], tuple[Any, Any]] = {}
+    for a in azure_rows:
+        answered = [f for f in a.flows if f.verdict is not None]
+        nsg = None
+        if a.denied:
+            nsg = Verdict("fail", a.nsg_text())
+        elif answered:
+            nsg = Verdict("pass", a.nsg_text())
+        backends = None
+        if a.health is not None:
+            up = a.health.up > 0 or not a.row.backends
+            backends = Verdict("pass" if up else "fail", a.health_text())
+        out[(a.row.load_balancer, a.row.rule)] = (nsg, backends)
+    return out
+
+
+def _guest_paths(
+    checks: list[Any], local: bool, azure: dict[tuple[str, str], tuple[Any, Any]] | None = None
+) -> PathMap:
     from provisioner.plan.picture import PathVerdicts, Verdict, connect_verdict, guest_verdict
 
     out: PathMap = {}
@@ -234,8 +258,12 @@ def _guest_paths(checks: list[Any], local: bool) -> PathMap:
         connect = connect_verdict(c.probe)
         if connect is None and local and r.floating_ip:
             connect = Verdict("skipped", "TCP connect skipped (local cloud addresses)")
+        nsg, backends = (azure or {}).get((r.load_balancer, r.rule), (None, None))
         out[(r.load_balancer, r.rule)] = PathVerdicts(
-            guest=guest_verdict(r.floating_ip, c.converged, c.missing), datapath=connect
+            guest=guest_verdict(r.floating_ip, c.converged, c.missing),
+            nsg=nsg,
+            backends=backends,
+            datapath=connect,
         )
     return out
 

@@ -102,3 +102,24 @@ def test_a_from_address_that_is_not_ipv4_is_bad_input_and_nothing_is_created(cli
     run = cli("verify", NVA, "--from", "fd00::1")
     assert run.exit_code == 2 and "--from: not an IPv4 address" in run.stderr
     assert env_resources(cloud, "internal-ha-ports") == []
+
+
+def test_the_verify_picture_shows_azure_s_nsg_and_health_verdicts_per_path(cli, tmp_path):
+    """The picture's "NSG admits" and "backends up" slots carry IP flow verify and rule health:
+    passed with the compiled NSG, failed (naming the deciding rule) without one."""
+    assert cli("up", MIXED, "--yes").exit_code == 0
+    drawn = cli("verify", MIXED, "--format", "mermaid").stdout
+    assert "NSG admits: ✓ passed: Allow (securityRules/" in drawn
+    assert "backends up: ✓ passed: 2 up, 0 down" in drawn
+    assert cli("down", MIXED, "--yes").exit_code == 0
+
+    text = Path(MIXED).read_text()
+    start = text.index("security:\n")
+    end = text.index("outbound:", start)
+    bare = tmp_path / "mixed-no-nsg.yaml"
+    bare.write_text(
+        text[:start] + "security: {mode: none, acknowledge_no_nsg: true}\n" + text[end:]
+    )
+    assert cli("up", str(bare), "--yes").exit_code == 0
+    drawn = cli("verify", str(bare), "--format", "mermaid").stdout
+    assert "NSG admits: ✗ FAILED: Deny (NoNetworkSecurityGroup/" in drawn
