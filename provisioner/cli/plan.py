@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from provisioner.cli.common import OutputFormat, emit_json, fail, out_console
+from provisioner.cli.common import OutputFormat, emit_json, fail, finding_as_dict, out_console
 from provisioner.cli.completion import complete_blueprint
 from provisioner.cli.plumbing import (
     ArmEndpointOpt,
@@ -68,6 +68,7 @@ def plan(
                 "env": env,
                 **plan_as_dict(preview.plan),
                 "guest": [guest_plan_as_dict(i) for i in preview.guest],
+                "warnings": [finding_as_dict(f) for f in loaded.warnings],
             }
         )
     else:

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import typer
 from rich.markup import escape
 
-from provisioner.cli.common import OutputFormat, emit_json, err_console, fail, out_console
+from provisioner.cli.common import (
+    OutputFormat,
+    emit_json,
+    err_console,
+    fail,
+    finding_as_dict,
+    out_console,
+)
 from provisioner.cli.completion import complete_blueprint
 from provisioner.cli.plumbing import (
     ArmEndpointOpt,
@@ -98,6 +105,7 @@ def up(
         fail(exc, output)
     target.close()
     doc = _document(report, target.label, env)
+    doc["warnings"] = [finding_as_dict(f) for f in loaded.warnings]
     _ci_summary(loaded, report, env, target.label, output)
     if report.failure is not None:
         _apply_failed(report.failure, doc, output)

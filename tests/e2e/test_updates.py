@@ -226,3 +226,15 @@ def test_a_policy_refusal_names_the_policy_and_the_resource_and_is_not_retried(c
     text = cli("up", str(BLUEPRINT), "--env", ENV, "--yes")
     assert text.exit_code == 1
     assert "deny-subnet-without-nsg" in text.stderr and "hint:" in text.stderr
+
+
+def test_plan_and_up_json_carry_the_blueprints_warnings(cli):
+    """A CI job reading ``-o json`` sees the warnings the text output prints (they were only on
+    stderr, so ``warnings`` was missing from the document)."""
+    windows = ROOT / "blueprints" / "windows-backends.yaml"
+    for command in ("plan", "up"):
+        args = (command, str(windows), "--env", "warn", "-o", "json")
+        run = cli(*args, "--yes") if command == "up" else cli(*args)
+        assert run.exit_code == 0, run.stdout + run.stderr
+        [cost] = [w for w in run.json()["warnings"] if w["code"] == "PublicIpCost"]
+        assert cost["file"].endswith("windows-backends.yaml") and cost["line"] > 0
