@@ -22,6 +22,8 @@ from collections.abc import Callable
 from typing import Any
 
 from provisioner.localcloud.reachability import security, tags
+from provisioner.localcloud.rules.ids import props as _props
+from provisioner.localcloud.rules.ids import ref as _ref
 
 REASON_UP = "Up_Probe_Success"
 REASON_DOWN = {
@@ -34,16 +36,6 @@ REASON_DOWN = {
 GuestOf = Callable[[str], tuple[str, Any]]
 #: (guest state, protocol, port) → whether something listens there
 Listens = Callable[[Any, str, int], bool]
-
-
-def _props(doc: Any) -> dict:
-    value = doc.get("properties") if isinstance(doc, dict) else None
-    return value if isinstance(value, dict) else {}
-
-
-def _ref(value: Any) -> str | None:
-    rid = value.get("id") if isinstance(value, dict) else None
-    return rid if isinstance(rid, str) and rid else None
 
 
 def _pools(rule: dict) -> list[str]:

@@ -13,25 +13,16 @@ configuration, the ones the guest agent talks through.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from provisioner.localcloud.reachability.security import Lookup, primary_ipconfig
+from provisioner.localcloud.rules.ids import props as _props
+from provisioner.localcloud.rules.ids import ref as _ref
 
 
 @dataclass(frozen=True)
 class Outbound:
     possible: bool
     how: str  # "NAT gateway …", "public IP …", "default outbound access", or why not
-
-
-def _props(doc: Any) -> dict:
-    value = doc.get("properties") if isinstance(doc, dict) else None
-    return value if isinstance(value, dict) else {}
-
-
-def _ref(value: Any) -> str | None:
-    rid = value.get("id") if isinstance(value, dict) else None
-    return rid if isinstance(rid, str) and rid else None
 
 
 def primary_nic_id(vm: dict) -> str | None:

@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from provisioner.localcloud.reachability import tags
+from provisioner.localcloud.rules.ids import props as _props
+from provisioner.localcloud.rules.ids import ref as _ref
+from provisioner.localcloud.rules.ids import refs as _refs
 
 #: rule names answered when no NSG applies (Azure publishes none)
 NO_NSG_DENY = "NoNetworkSecurityGroup/DenyInboundFromOutsideVirtualNetwork"
@@ -42,20 +45,6 @@ class Lookup(Protocol):
     def get(self, resource_id: str) -> dict | None: ...
 
     def of_type(self, arm_type: str) -> Iterable[dict]: ...
-
-
-def _props(doc: Any) -> dict:
-    value = doc.get("properties") if isinstance(doc, dict) else None
-    return value if isinstance(value, dict) else {}
-
-
-def _ref(value: Any) -> str | None:
-    rid = value.get("id") if isinstance(value, dict) else None
-    return rid if isinstance(rid, str) and rid else None
-
-
-def _refs(values: Any) -> list[str]:
-    return [r for r in (_ref(v) for v in values or []) if r] if isinstance(values, list) else []
 
 
 # --- one side of a rule ------------------------------------------------------------------------
