@@ -1,19 +1,23 @@
-"""Side by side: the same internal load balancer built by `provision up` and by az CLI, command by
-command, against one served local cloud (HTTPS), in one run.
+"""Side by side: the same internal load balancer built by `provision up`, by az CLI command by
+command, and by Ansible (azure.azcollection, the load balancer in one task), against one served
+local cloud (HTTPS), in one run.
 
 Run: ``python bench/peers.py``. The load balancer: 10 frontends, 2 pools, 10 probes, 20 Floating
 IP rules (``bench/arm_writes.py``'s blueprint). Printed per client: ARM requests, writes (PUT,
 POST, PATCH, DELETE to ARM), bytes written (request bodies of those writes), wall time, and a
 re-run's requests and writes. Sign-in and cloud metadata requests are counted apart.
 
-az CLI is measured when ``PROVISION_PEERS_AZ`` names an ``az`` from its own virtual environment
-(``tests/peers/conftest.py`` says how to make one; installing it takes far longer than CI
-allows, so it is not installed by ``.ci/run``). Ansible is not driven here (issue 13 left it;
-shared/peer-clients.md has the hand measurement: 5 requests, 1 PUT, 3.0 s).
+az CLI and Ansible are measured where ``.ci/peers`` installed them (``.peers/``) or
+``PROVISION_PEERS_AZ`` / ``PROVISION_PEERS_ANSIBLE`` name them. Each client builds its own
+group; what each builds besides the load balancer differs and is counted: az CLI and Ansible a
+group and a VNet with its subnet; ``provision up`` the whole environment of the blueprint (group,
+VNet, NSG, NAT gateway and its public IP, load balancer). Ansible's wall time is mostly its own
+start-up: every task is a new Python process importing azure.azcollection's SDKs.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -29,7 +33,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from arm_writes import big_lb_blueprint  # noqa: E402
 
 from provisioner.localcloud import serve  # noqa: E402
-from tests.peers.conftest import version_check  # noqa: E402
+from tests.peers.conftest import (  # noqa: E402
+    ansible_env,
+    ansible_playbook_path,
+    az_path,
+    version_check,
+)
 
 TENANT = "00000000-0000-0000-0000-000000000000"
 WRITES = {"PUT", "POST", "PATCH", "DELETE"}
@@ -214,6 +223,79 @@ def az_cli(server, az: str, workdir: Path) -> Measure:
     return measure(server.cloud, started)
 
 
+def ansible_playbook(subscription: str) -> list[dict]:
+    """The same load balancer in one ``azure_rm_loadbalancer`` task, after the group and VNet."""
+    subnet = (
+        f"/subscriptions/{subscription}/resourceGroups/rg-ansible/providers/Microsoft.Network/"
+        "virtualNetworks/vnet/subnets/backend"
+    )
+    az = "azure.azcollection."
+    rules = [
+        {
+            "name": f"r{i}-{port}",
+            "frontend_ip_configuration": f"fe{i}",
+            "backend_address_pool": pool,
+            "probe": f"p{i}",
+            "protocol": "Tcp",
+            "frontend_port": port,
+            "backend_port": port,
+            "enable_floating_ip": True,
+        }
+        for i in range(10)
+        for port, pool in ((80, "a"), (443, "b"))
+    ]
+    load_balancer = {
+        "resource_group": "rg-ansible",
+        "name": "lb",
+        "sku": "Standard",
+        "frontend_ip_configurations": [
+            {
+                "name": f"fe{i}",
+                "subnet": subnet,
+                "private_ip_allocation_method": "Static",
+                "private_ip_address": f"10.0.1.{100 + i}",
+            }
+            for i in range(10)
+        ],
+        "backend_address_pools": [{"name": "a"}, {"name": "b"}],
+        "probes": [{"name": f"p{i}", "port": 8000 + i, "protocol": "Tcp"} for i in range(10)],
+        "load_balancing_rules": rules,
+    }
+    tasks = [
+        {az + "azure_rm_resourcegroup": {"name": "rg-ansible", "location": "westeurope"}},
+        {
+            az + "azure_rm_virtualnetwork": {
+                "resource_group": "rg-ansible",
+                "name": "vnet",
+                "address_prefixes_cidr": ["10.0.0.0/16"],
+            }
+        },
+        {
+            az + "azure_rm_subnet": {
+                "resource_group": "rg-ansible",
+                "virtual_network_name": "vnet",
+                "name": "backend",
+                "address_prefix_cidr": "10.0.1.0/24",
+            }
+        },
+        {az + "azure_rm_loadbalancer": load_balancer},
+    ]
+    return [{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]
+
+
+def ansible_run(server, exe: str, workdir: Path) -> Measure:
+    sub = server.cloud.DEFAULT_SUBSCRIPTION
+    playbook = workdir / "lb.yml"
+    playbook.write_text(json.dumps(ansible_playbook(sub), indent=1))  # JSON is YAML
+    env = ansible_env(server.url, server.ca_path, sub, workdir)
+    server.cloud.clear_request_log()
+    started = time.monotonic()
+    proc = subprocess.run([exe, str(playbook)], env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"ansible-playbook failed:\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
+    return measure(server.cloud, started)
+
+
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-peers-"))
     blueprint = workdir / "bench-lb.yaml"
@@ -231,11 +313,15 @@ def main() -> None:
     try:
         first = provision_up(server, blueprint, env)
         rows.append(("provision up", first, provision_up(server, blueprint, env)))
-        az = os.environ.get("PROVISION_PEERS_AZ")
+        az = az_path()
         if az:
             rows.append(
                 (f"az CLI ({len(az_commands())} commands)", az_cli(server, az, workdir), None)
             )
+        playbook = ansible_playbook_path()
+        if playbook:
+            first = ansible_run(server, playbook, workdir)
+            rows.append(("Ansible (4 tasks)", first, ansible_run(server, playbook, workdir)))
     finally:
         server.shutdown()
         server.cloud.close()
@@ -249,8 +335,10 @@ def main() -> None:
             f"{name} | {m.requests} | {m.writes} | {m.lb_writes} | {m.bytes_written} | "
             f"{m.sign_in} | {m.wall:.1f} | {rerun}"
         )
-    if not os.environ.get("PROVISION_PEERS_AZ"):
-        print("(az CLI not measured: set PROVISION_PEERS_AZ to an az executable)")
+    if not az:
+        print("(az CLI not measured: run .ci/peers, or set PROVISION_PEERS_AZ)")
+    if not playbook:
+        print("(Ansible not measured: run .ci/peers, or set PROVISION_PEERS_ANSIBLE)")
 
 
 if __name__ == "__main__":

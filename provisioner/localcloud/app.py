@@ -18,6 +18,7 @@ from provisioner.localcloud import (
     identity,
     images,
     reads,
+    vm_sizes,
     writes,
 )
 from provisioner.localcloud.context import Call
@@ -118,8 +119,8 @@ def _route_handler(call: Call) -> Handler | None:
         return table[(kind, method)]
     if kind in ("resource", "child", "child_list", "child_action"):
         return _resource_routes(call)
-    if kind == "unknown":  # cloud metadata, sign-in, managed identity, the image catalog
-        return identity.route(call) or images.route(call)
+    if kind == "unknown":  # cloud metadata, sign-in, managed identity, images, VM sizes
+        return identity.route(call) or images.route(call) or vm_sizes.route(call)
     return None
 
 

@@ -56,3 +56,12 @@ def test_the_alias_document_names_the_catalog(tmp_path):
         server.cloud.close()
     assert aliases["Linux"]["Ubuntu2204"]["offer"] == UBUNTU[1]
     assert set(aliases["Windows"]) == {"Win2019Datacenter", "Win2022Datacenter"}
+
+
+def test_a_location_lists_its_vm_sizes_as_ansible_reads_them(clients):
+    """azure_rm_virtualmachine refuses a size missing from this list, before any write."""
+    sizes = {s.name: s for s in clients.compute.virtual_machine_sizes.list("westeurope")}
+    assert {"Standard_B1s", "Standard_B2s", "Standard_D2s_v5"} <= set(sizes)
+    b2s = sizes["Standard_B2s"]
+    assert (b2s.number_of_cores, b2s.memory_in_mb, b2s.max_data_disk_count) == (2, 4096, 4)
+    assert sizes["Standard_D2s_v5"].resource_disk_size_in_mb == 0

@@ -61,10 +61,11 @@ def test_windows_output_has_stdout_and_stderr_statuses(clients):
     assert "PROVISIONER-CHECK" in result.value[0].message
 
 
-def test_script_without_manifest_succeeds_silently_and_is_recorded(clients):
+def test_script_without_manifest_is_recorded_and_says_it_did_not_run(clients):
     s = scenario(clients)
     [status] = run(clients, ["echo hello"]).value
-    assert status.message == "Enable succeeded: \n[stdout]\n\n[stderr]\n"
+    assert status.message.startswith("Enable succeeded: \n[stdout]\n\n[stderr]\n")
+    assert "[local cloud] script recorded, not run" in status.message
     [record] = clients.cloud.run_command_history(s["vm"].id)
     assert record.script == ["echo hello"] and record.command_id == "RunShellScript"
 

@@ -1,13 +1,15 @@
-"""Peers: real Azure clients (az CLI) against a served local cloud, alone on the machine.
+"""Peers: real Azure clients (az CLI, Ansible's azure.azcollection) against a served local
+cloud, alone on the machine.
 
-Not part of the default CI run: ``pip install azure-cli`` took 41 min 38 s (666 MB) on the
-2-core CI box (measured for issue 13), far over the 10-minute budget of the whole CI. The tests
-run where an ``az`` from its own virtual environment is given:
+Each client lives in its own virtual environment, installed from PyPI by ``.ci/run`` with uv
+(seconds, where ``pip install azure-cli`` took 41 min on the 2-core CI box):
 
-    python3 -m venv .peers/az && .peers/az/bin/pip install azure-cli
-    PROVISION_PEERS_AZ=.peers/az/bin/az python3 -m pytest -m peers tests/peers
+    .ci/peers            # makes .peers/az (azure-cli) and .peers/ansible (ansible + azcollection)
+    python3 -m pytest -m peers tests/peers
 
-and are skipped otherwise (``-m "not peers"`` skips them explicitly). A trap proxy
+``PROVISION_PEERS_AZ`` / ``PROVISION_PEERS_ANSIBLE`` point at other installs (``az`` and
+``ansible-playbook``). A test whose client is missing is skipped with the reason;
+``-m "not peers"`` skips them all on a developer's machine. A trap proxy
 (``HTTPS_PROXY``/``HTTP_PROXY`` to a local listener that records and refuses every connection,
 ``NO_PROXY=127.0.0.1,localhost``) proves no request leaves the machine.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -25,6 +28,7 @@ from pathlib import Path
 import pytest
 
 AZ_ENV = "PROVISION_PEERS_AZ"
+ANSIBLE_ENV = "PROVISION_PEERS_ANSIBLE"
 TENANT = "00000000-0000-0000-0000-000000000000"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,6 +39,20 @@ def az_path() -> str | None:
         return given
     local = ROOT / ".peers" / "az" / "bin" / "az"
     return str(local) if local.exists() else None
+
+
+def ansible_playbook_path() -> str | None:
+    given = os.environ.get(ANSIBLE_ENV)
+    if given:
+        return given
+    local = ROOT / ".peers" / "ansible" / "bin" / "ansible-playbook"
+    return str(local) if local.exists() else None
+
+
+def outside_env() -> dict[str, str]:
+    """The caller's environment without Azure settings that would steer a client elsewhere."""
+    drop = ("AZURE_", "ARM_", "PYTHONDONTWRITEBYTECODE")
+    return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
 
 
 def version_check(az: str) -> str:
@@ -111,7 +129,7 @@ def az(tmp_path, served, trap):
     # Without this, the first command asks PyPI whether a newer az exists.
     (config / "versionCheck.json").write_text(version_check(exe))
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "ARM_"))},
+        **outside_env(),
         "AZURE_CONFIG_DIR": str(config),
         "REQUESTS_CA_BUNDLE": served.ca_path,
         "AZURE_CORE_COLLECT_TELEMETRY": "false",
@@ -136,4 +154,75 @@ def az(tmp_path, served, trap):
         return json.loads(proc.stdout) if proc.stdout.strip() else None
 
     run.proc_env = env  # type: ignore[attr-defined]
+    return run
+
+
+RECAP = re.compile(r"^localhost\s*:\s*(.*)$", re.MULTILINE)
+
+
+@dataclass
+class PlaybookRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def recap(self) -> dict[str, int]:
+        """``ok=12 changed=0 …`` of the PLAY RECAP, as numbers."""
+        found = RECAP.findall(self.stdout)
+        if not found:
+            return {}
+        return {k: int(v) for k, v in (pair.split("=") for pair in found[-1].split())}
+
+
+def ansible_env(url: str, ca_path: str, subscription: str, workdir: Path) -> dict[str, str]:
+    """Ansible's environment credentials for a served local cloud (docs/local-cloud.md): a
+    service principal, ``ARM_CLOUD_METADATA_URL`` (the list form of the cloud metadata, which
+    azure-cli-core's cloud table is built from) and ``AZURE_CLOUD_ENVIRONMENT`` naming the
+    cloud's ARM endpoint in that table."""
+    home = workdir / "ansible-home"
+    home.mkdir(exist_ok=True)
+    return {
+        **outside_env(),
+        "AZURE_CLIENT_ID": "app",
+        "AZURE_SECRET": "secret",
+        "AZURE_TENANT": TENANT,
+        "AZURE_SUBSCRIPTION_ID": subscription,
+        "AZURE_CLOUD_ENVIRONMENT": url,
+        "ARM_CLOUD_METADATA_URL": f"{url}/metadata/endpoints?api-version=2019-05-01",
+        "AZURE_DISABLE_INSTANCE_DISCOVERY": "true",
+        "AZURE_CONFIG_DIR": str(workdir / "azcfg-ansible"),
+        "REQUESTS_CA_BUNDLE": ca_path,
+        "SSL_CERT_FILE": ca_path,
+        "ANSIBLE_HOME": str(home),
+        "ANSIBLE_LOCAL_TEMP": str(home / "tmp"),
+        "ANSIBLE_LOCALHOST_WARNING": "false",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+        "ANSIBLE_DEPRECATION_WARNINGS": "false",
+        "ANSIBLE_NOCOLOR": "1",
+        "LC_ALL": "C.UTF-8",
+    }
+
+
+@pytest.fixture
+def ansible(tmp_path, served, trap):
+    """``ansible(playbook)`` → :class:`PlaybookRun`: the environment-credentials recipe of
+    docs/local-cloud.md (service principal, ``ARM_CLOUD_METADATA_URL`` and
+    ``AZURE_CLOUD_ENVIRONMENT`` naming the served cloud), plus the trap proxy."""
+    exe = ansible_playbook_path()
+    if exe is None:
+        pytest.skip(f"no ansible-playbook: set {ANSIBLE_ENV} (see tests/peers/conftest.py)")
+    env = {
+        **ansible_env(served.url, served.ca_path, served.cloud.DEFAULT_SUBSCRIPTION, tmp_path),
+        "HTTPS_PROXY": trap.url,
+        "HTTP_PROXY": trap.url,
+        "NO_PROXY": "127.0.0.1,localhost",
+    }
+
+    def run(playbook: Path) -> PlaybookRun:
+        proc = subprocess.run(
+            [exe, str(playbook)], env=env, capture_output=True, text=True, timeout=600
+        )
+        return PlaybookRun(proc.returncode, proc.stdout, proc.stderr)
+
     return run

@@ -1,8 +1,8 @@
 """az CLI, unmodified, builds a two-frontend Floating IP load balancer on the local cloud alone:
-sign-in, group, VNet, public IP, an internal and a public load balancer (``az network lb
-create`` sends template deployments), frontends, probe, two Floating IP rules on port 80, a NIC
-in the pool, a VM from an image, run-command, show, and group delete — with zero outbound
-attempts (the trap proxy sees nothing)."""
+sign-in, group, VNet, public IP, a NAT gateway for the subnet's way out, an internal and a public
+load balancer (``az network lb create`` sends template deployments), frontends, probe, two
+Floating IP rules on port 80, a NIC in the pool, a VM from an image, run-command, show, and group
+delete — with zero outbound attempts (the trap proxy sees nothing)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,35 @@ def test_az_cli_builds_a_floating_ip_load_balancer_with_nothing_leaving_the_mach
         "10.0.1.0/24",
     )
     az("network", "public-ip", "create", "-g", "rg", "-n", "pip1", "--sku", "Standard")
+    # az 2.91 makes subnets private (defaultOutboundAccess false), and run-command needs the VM
+    # to reach out, as on Azure: a NAT gateway gives the subnet its way out.
+    az("network", "public-ip", "create", "-g", "rg", "-n", "natip", "--sku", "Standard")
+    az(
+        "network",
+        "nat",
+        "gateway",
+        "create",
+        "-g",
+        "rg",
+        "-n",
+        "nat",
+        "--public-ip-addresses",
+        "natip",
+    )
+    az(
+        "network",
+        "vnet",
+        "subnet",
+        "update",
+        "-g",
+        "rg",
+        "--vnet-name",
+        "vnet",
+        "-n",
+        "be",
+        "--nat-gateway",
+        "nat",
+    )
     az(
         "network",
         "lb",
