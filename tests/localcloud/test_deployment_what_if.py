@@ -9,8 +9,10 @@ from __future__ import annotations
 import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
-from localcloud_helpers import SUB, FakeCredential
+from azure.mgmt.resource.resources import ResourceManagementClient
+from localcloud_helpers import SUB, AllowHttp, FakeCredential
 
+from provisioner.localcloud import FaultRule, serve
 from provisioner.localcloud.deployments import delta
 
 PIP = "Microsoft.Network/publicIPAddresses"
@@ -359,6 +361,37 @@ def test_resource_id_only_reports_deploy_for_what_exists(c, deployments):
         {"resourceId": _id(PIP, "pip1"), "changeType": "Deploy"},
         {"resourceId": _id(PIP, "pip2"), "changeType": "Create"},
     ]
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_what_if_over_the_wire_polls_the_location_it_is_given(tmp_path, tls):
+    server = serve(tmp_path / "state.sqlite", tls=tls, ca_path=tmp_path / "ca.pem" if tls else None)
+    try:
+        kwargs = (
+            {"connection_verify": server.ca_path} if tls else {"per_call_policies": [AllowHttp()]}
+        )
+        client = DeploymentsMgmtClient(
+            FakeCredential(), SUB, base_url=server.url, polling_interval=0, **kwargs
+        )
+        ResourceManagementClient(
+            FakeCredential(), SUB, base_url=server.url, **kwargs
+        ).resource_groups.create_or_update("rg", {"location": "westeurope"})
+        result = client.deployments.begin_what_if("rg", "p", _body(_template([_pip("a")])))
+        assert [ch.change_type for ch in result.result().changes] == ["Create"]
+        log = server.cloud.request_log()
+        post = next(i for i, r in enumerate(log) if r.method == "POST")
+        assert log[post].status == 202
+        assert "/operationresults/" in log[post + 1].path.lower()
+    finally:
+        server.shutdown()
+
+
+def test_an_injected_failure_ends_the_what_if_with_its_code(c, cloud, deployments):
+    cloud.add_fault(FaultRule("failed", method="POST", path="whatIf", code="InternalServerError"))
+    poller = deployments.deployments.begin_what_if("rg", "p", _body(_template([_pip("a")])))
+    with pytest.raises(HttpResponseError) as err:
+        poller.result()
+    assert err.value.error.code == "InternalServerError"
 
 
 # --- the comparison, pure ---------------------------------------------------------------------

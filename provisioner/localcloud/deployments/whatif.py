@@ -97,6 +97,7 @@ def what_if(call: Call) -> Response:
     if ids_only:
         changes = [_id_only(c) for c in changes]
     result = {"status": "Succeeded", "properties": {"changes": changes}}
+    outcome = lro.faulted(call, "DeploymentWhatIf")  # an injected canceled / failed fault
     with call.store.write() as tx:
         op = lro.start(
             call,
@@ -104,7 +105,8 @@ def what_if(call: Call) -> Response:
             "whatif",
             key(call.route.resource_id()),
             ("Microsoft.Resources/deployments/whatIf", "POST"),
-            output=result,
+            outcome,
+            output=result if outcome.succeeded else None,
         )
     return Response(202, lro.operation_results_headers(call, op))
 
