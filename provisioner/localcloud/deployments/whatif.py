@@ -82,6 +82,7 @@ class WhatIfRun(Run):
 
 
 def what_if(call: Call) -> Response:
+    """Predict the deployment the request describes; 202 and the result at ``Location``."""
     from provisioner.localcloud.deployments import check, invalid, request_body
 
     body = request_body(call)
