@@ -11,6 +11,7 @@ from azure.core.exceptions import HttpResponseError
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 from localcloud_helpers import SUB, AllowHttp, FakeCredential
+from localcloud_scenario import vm_body
 
 from provisioner.localcloud import FaultRule, serve
 from provisioner.localcloud.deployments import delta
@@ -222,18 +223,147 @@ def test_a_changed_template_is_modify_with_the_property_paths_that_change(c, dep
     assert c.network.public_ip_addresses.get("rg", "pip1").idle_timeout_in_minutes == 4
 
 
-def test_what_the_template_does_not_set_is_not_a_change(c, deployments):
-    """The service fills in defaults (address version, the address itself, provisioning
-    state, etags); a template that leaves them out changes nothing."""
+def test_what_the_service_keeps_or_fills_in_is_not_a_change(c, deployments):
+    """The service fills in defaults (address version, idle timeout, the address it kept,
+    provisioning state, etags, the frontend that uses it); a template that leaves them out
+    changes nothing."""
     deployments.deployments.begin_create_or_update(
-        "rg", "d", _body(_template([_pip("pip1")]))
+        "rg", "d", _body(_template([_pip("pip1"), _lb()]))
     ).result()
     sparse = _pip("pip1")
-    del sparse["tags"]
     sparse["properties"] = {"publicIPAllocationMethod": "Static"}
     sparse["location"] = "West Europe"
     result = _what_if(deployments, _body(_template([sparse])))
-    assert [ch["changeType"] for ch in result["properties"]["changes"]] == ["NoChange"]
+    pip = _by_id(result)[_id(PIP, "pip1").lower()]
+    assert pip["changeType"] == "NoChange"
+    assert pip["after"]["properties"]["ipConfiguration"]["id"].endswith("/fe-pip1")
+
+
+def _scenario_template():
+    """Public IP, load balancer with a floating-IP rule (protocol sent as ``tcp``), virtual
+    network, a NIC in the pool with a dynamic address, a VM with a password."""
+    net = f"{RG_ID}/providers/Microsoft.Network"
+    lb = _lb()
+    lb["properties"]["loadBalancingRules"] = [
+        {
+            "name": "rule",
+            "properties": {
+                "protocol": "tcp",
+                "frontendPort": 80,
+                "backendPort": 80,
+                "enableFloatingIP": True,
+                "frontendIPConfiguration": {
+                    "id": f"{net}/loadBalancers/lb/frontendIPConfigurations/fe-pip1"
+                },
+                "backendAddressPool": {"id": f"{net}/loadBalancers/lb/backendAddressPools/pool"},
+                "probe": {"id": f"{net}/loadBalancers/lb/probes/probe"},
+            },
+        }
+    ]
+    vnet = {
+        "type": "Microsoft.Network/virtualNetworks",
+        "apiVersion": "2024-05-01",
+        "name": "vnet",
+        "location": "westeurope",
+        "properties": {
+            "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+            "subnets": [{"name": "s1", "properties": {"addressPrefix": "10.0.0.0/24"}}],
+        },
+    }
+    ipconfig = {
+        "subnet": {"id": f"{net}/virtualNetworks/vnet/subnets/s1"},
+        "loadBalancerBackendAddressPools": [
+            {"id": f"{net}/loadBalancers/lb/backendAddressPools/pool"}
+        ],
+    }
+    nic = {
+        "type": "Microsoft.Network/networkInterfaces",
+        "apiVersion": "2024-05-01",
+        "name": "nic1",
+        "location": "westeurope",
+        "dependsOn": ["vnet", "lb"],
+        "properties": {"ipConfigurations": [{"name": "ipconfig1", "properties": ipconfig}]},
+    }
+    vm = {
+        "type": "Microsoft.Compute/virtualMachines",
+        "apiVersion": "2024-07-01",
+        "name": "vm",
+        "dependsOn": ["nic1"],
+        **vm_body(f"{net}/networkInterfaces/nic1"),
+    }
+    return _template([_pip("pip1"), lb, vnet, nic, vm])
+
+
+def test_a_deployed_scenario_is_no_change_however_the_service_shaped_it(c, cloud, deployments):
+    """The address the NIC was given, the rule's protocol stored as ``Tcp``, the password the
+    VM never echoes, the back-references: none is a change. The VM's OS disk, made by the
+    platform, is in the group and not in the template: ``Ignore``."""
+    template = _scenario_template()
+    deployments.deployments.begin_create_or_update("rg", "d", _body(template)).result()
+    stored = cloud.resources()
+
+    changes = _what_if(deployments, _body(template))["properties"]["changes"]
+
+    kinds = {ch["resourceId"].rsplit("/", 1)[-1]: ch["changeType"] for ch in changes}
+    disk = next(name for name in kinds if name.startswith("vm_OsDisk"))
+    assert kinds == {
+        "pip1": "NoChange",
+        "lb": "NoChange",
+        "vnet": "NoChange",
+        "nic1": "NoChange",
+        "vm": "NoChange",
+        disk: "Ignore",
+    }
+    assert cloud.resources() == stored
+
+
+def test_what_the_put_would_drop_is_delete(c, deployments):
+    """A PUT replaces the resource: a tag, or all tags, or a virtual network's subnets left
+    out of the template are gone after it, and what-if says so (as Azure's does)."""
+    vnet = {
+        "type": "Microsoft.Network/virtualNetworks",
+        "apiVersion": "2024-05-01",
+        "name": "vnet",
+        "location": "westeurope",
+        "tags": {"env": "dev", "owner": "net"},
+        "properties": {
+            "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+            "subnets": [{"name": "s1", "properties": {"addressPrefix": "10.0.0.0/24"}}],
+        },
+    }
+    deployments.deployments.begin_create_or_update(
+        "rg", "d", _body(_template([_pip("pip1"), vnet]))
+    ).result()
+    no_tags = _pip("pip1")
+    del no_tags["tags"]
+    bare = {
+        **vnet,
+        "tags": {"env": "dev"},
+        "properties": {"addressSpace": vnet["properties"]["addressSpace"]},
+    }
+
+    result = _by_id(_what_if(deployments, _body(_template([no_tags, bare]))))
+
+    pip = result[_id(PIP, "pip1").lower()]
+    assert pip["delta"] == [
+        {"path": "tags", "propertyChangeType": "Delete", "before": {"env": "dev"}}
+    ]
+    assert "tags" not in pip["after"]
+    net = result[_id("Microsoft.Network/virtualNetworks", "vnet").lower()]
+    by_path = {d["path"]: d for d in net["delta"]}
+    assert set(by_path) == {"tags.owner", "properties.subnets"}
+    assert by_path["tags.owner"] == {
+        "path": "tags.owner",
+        "propertyChangeType": "Delete",
+        "before": "net",
+    }
+    subnets = by_path["properties.subnets"]
+    assert subnets["propertyChangeType"] == "Array"
+    assert [(ch["path"], ch["propertyChangeType"]) for ch in subnets["children"]] == [
+        ("0", "Delete")
+    ]
+    assert subnets["children"][0]["before"]["name"] == "s1"
+    assert net["after"]["properties"].get("subnets") in (None, [])
 
 
 def test_resources_in_the_group_outside_the_template_are_ignored(c, deployments):
@@ -436,3 +566,20 @@ def test_after_lays_the_template_over_what_is_stored():
         "properties": {"a": 2, "items": [{"name": "x", "id": "i"}, {"name": "y"}]},
         "etag": "e",
     }
+
+
+def test_what_the_template_leaves_out_is_judged_by_what_the_put_would_store():
+    before = {"tags": {"a": "1"}, "properties": {"x": 1, "guid": "g", "rules": ["r"]}}
+    body = {"properties": {}}
+    shaped = {"properties": {"guid": "renewed", "rules": []}}
+    assert delta.delta(before, body, shaped) == [
+        {"path": "properties.x", "propertyChangeType": "Delete", "before": 1},
+        {
+            "path": "properties.rules",
+            "propertyChangeType": "Array",
+            "children": [{"path": "0", "propertyChangeType": "Delete", "before": "r"}],
+        },
+        {"path": "tags", "propertyChangeType": "Delete", "before": {"a": "1"}},
+    ]
+    assert delta.delta(before, body) == []  # no prediction: nothing left out is judged
+    assert delta.after(before, body, shaped) == {"properties": {"guid": "g"}}

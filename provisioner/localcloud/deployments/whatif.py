@@ -7,11 +7,13 @@ deployment body (``properties.template``, ``parameters``, ``mode``, optionally
 
 Here the template goes through the same checks and the same evaluator as a ``PUT``
 (``check``): a template error is the same synchronous 400 ``InvalidTemplate``. Then, in
-deployment order, each resource's body is evaluated and compared with what is stored
-(``delta.py``): ``Create`` when nothing is there, ``Modify`` with the delta or ``NoChange``
-when it is; the group's other resources are ``Ignore`` (Incremental mode; ``Complete`` is
-refused as for a ``PUT``, since the local cloud would not run it). ``resultFormat:
-ResourceIdOnly`` gives ids and ``Create``/``Deploy``/``Ignore`` only, as Azure does.
+deployment order, each resource's body is evaluated and compared with what is stored, and
+what it leaves out with what the type's own handler would store for it (``_shaped``, read
+only; ``delta.py``): ``Create`` when nothing is there, ``Modify`` with the delta or
+``NoChange`` when it is; the group's other resources are ``Ignore`` (Incremental mode;
+``Complete`` is refused as for a ``PUT``, since the local cloud would not run it).
+``resultFormat: ResourceIdOnly`` gives ids and ``Create``/``Deploy``/``Ignore`` only, as
+Azure does.
 
 Nothing is written: no resource, no deployment record, no deployment operations. The one row
 added is the long-running operation the client polls, which holds the result.
@@ -28,6 +30,7 @@ unevaluated expression text, never a guessed value.
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -36,7 +39,10 @@ from provisioner.localcloud.context import Call
 from provisioner.localcloud.deployments import delta, expressions
 from provisioner.localcloud.deployments.expressions import TemplateError
 from provisioner.localcloud.deployments.template import Context, Planned, Reader, Run, body_of
+from provisioner.localcloud.errors import ArmError
 from provisioner.localcloud.ids import RESOURCE_GROUP_TYPE, key
+from provisioner.localcloud.resources import handler_for
+from provisioner.localcloud.resources.base import WriteCtx
 from provisioner.localcloud.wire import Response
 
 _NOT_PREDICTED = {RESOURCE_GROUP_TYPE.lower(), "microsoft.resources/deployments"}
@@ -91,7 +97,7 @@ def what_if(call: Call) -> Response:
     settings = body["properties"].get("whatIfSettings") or {}
     ids_only = str(settings.get("resultFormat", "")).lower() == "resourceidonly"
     try:
-        changes = [_predict(run, p) for p in planned]
+        changes = [_predict(call, run, p) for p in planned]
     except TemplateError as exc:
         raise invalid(exc) from exc
     changes += _ignored(call, {key(p.id) for p in planned})
@@ -112,27 +118,56 @@ def what_if(call: Call) -> Response:
     return Response(202, lro.operation_results_headers(call, op))
 
 
-def _predict(run: WhatIfRun, p: Planned) -> dict[str, Any]:
+def _predict(call: Call, run: WhatIfRun, p: Planned) -> dict[str, Any]:
     """One resource's change: its body evaluated now, against what is stored."""
     body = run.body(p)
-    head = {"apiVersion": str(p.raw.get("apiVersion")), "id": p.id, "name": p.name, "type": p.type}
+    api = str(p.raw.get("apiVersion"))
     stored = run.read(p.id)
     if stored is None:
         run.predicted[p.id.lower()] = "Create"
+        head = {"apiVersion": api, "id": p.id, "name": p.name, "type": p.type}
         return {"resourceId": p.id, "changeType": "Create", "after": {**head, **body}}
-    before = {"apiVersion": head["apiVersion"], **stored}
-    changes = delta.delta(stored, body)
+    shaped = _shaped(call, p, api, body, stored)
+    changes = delta.delta(stored, body, shaped)
     kind = "Modify" if changes else "NoChange"
     run.predicted[p.id.lower()] = kind
     out = {
         "resourceId": stored.get("id", p.id),
         "changeType": kind,
-        "before": before,
-        "after": delta.after(before, body),
+        "before": {"apiVersion": api, **stored},
+        "after": {"apiVersion": api, **delta.after(stored, body, shaped)},
     }
     if changes:
         out["delta"] = changes
     return out
+
+
+class _Shaped(Exception):
+    """Carries the shaped document out of the transaction it rolls back."""
+
+
+def _shaped(call: Call, p: Planned, api: str, body: dict[str, Any], stored: dict[str, Any]) -> Any:
+    """The document the PUT would store, as the write pipeline shapes it (normalise,
+    back-references, kept or allocated addresses; no rules, no platform effects), in a
+    transaction that is always rolled back (a VM's allocation stores its OS disk);
+    ``delta.UNKNOWN`` for a child resource, which is written into its parent, or a body the
+    handler cannot shape."""
+    if p.type.count("/") != 1:
+        return delta.UNKNOWN
+    rid = stored.get("id", p.id)
+    handler = handler_for(p.type)
+    try:
+        with call.store.write() as tx:
+            w = WriteCtx(tx, call.route.sub, call.now, exclude=key(rid), api_version=api)
+            old = copy.deepcopy(stored)
+            doc = handler.normalise(copy.deepcopy(body), rid, old, w)
+            handler.backrefs(doc, w)
+            handler.allocate(doc, old, w)
+            raise _Shaped(doc)  # never committed: what-if writes nothing
+    except _Shaped as shaped:
+        return shaped.args[0]
+    except (ArmError, KeyError, TypeError, AttributeError, ValueError):
+        return delta.UNKNOWN  # the rules would refuse it; what-if judges only what it sets
 
 
 def _ignored(call: Call, deployed: set[str]) -> list[dict[str, Any]]:
