@@ -160,6 +160,12 @@ def lro_headers(call: Call, op: Operation, location: str, with_location: bool) -
 
 def group_delete_headers(call: Call, op: Operation) -> dict[str, str]:
     """Headers of a resource group DELETE's 202: ARM's ``Location`` pattern, no async header."""
+    return operation_results_headers(call, op)
+
+
+def operation_results_headers(call: Call, op: Operation) -> dict[str, str]:
+    """A 202 polled at ARM's ``/subscriptions/{s}/operationresults/{id}`` (a group delete, a
+    deployment what-if): ``Location`` and (integer) ``Retry-After``, no async header."""
     h = {"Location": group_delete_location(call.req, op)}
     ra = retry_after(op.remaining_virtual(call.now), call.settings.time_scale, call.req.via)
     if ra:

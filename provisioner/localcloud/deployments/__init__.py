@@ -13,9 +13,11 @@ template, then polls and reads the outputs. Here:
   detail. Never 201 without running.
 - ``GET`` the deployment, its list, ``…/operations`` and ``…/operations/{id}``, ``POST
   …/validate``; ``DELETE`` removes the record only (as in Azure, the resources stay).
+- ``POST …/whatIf`` (``whatif.py``): the same checks and evaluator, each resource compared
+  with what is stored (``delta.py``), the changes as a long-running result; nothing written.
 - Not run: ``templateLink`` (no request leaves the machine), ``Complete`` mode, nested
   deployments and any resource type outside :func:`deployable`: each is refused with ARM's
-  error shape, never skipped. ``whatIf`` is not served (405).
+  error shape, never skipped.
 """
 
 from __future__ import annotations
@@ -67,6 +69,10 @@ def route(call: Call, router: RouteFn) -> Handler | None:
     child = r.child.lower()
     if r.kind == "child_list" and child == "validate" and method == "POST":
         return lambda c: validate(c)
+    if r.kind == "child_list" and child == "whatif" and method == "POST":
+        from provisioner.localcloud.deployments.whatif import what_if
+
+        return what_if
     if r.kind == "child_list" and child == "operations" and method == "GET":
         return list_operations
     if r.kind == "child" and child == "operations" and method == "GET":
@@ -96,7 +102,7 @@ def deployable(arm_type: str) -> bool:
 # --- the template, checked --------------------------------------------------------------------
 
 
-def _request_body(call: Call) -> dict[str, Any]:
+def request_body(call: Call) -> dict[str, Any]:
     body = call.req.json()
     props = body.get("properties") if isinstance(body, dict) else None
     if not isinstance(props, dict):
@@ -164,20 +170,25 @@ def _reader(call: Call) -> Callable[[str], dict[str, Any] | None]:
     return read
 
 
-def _invalid(exc: TemplateError) -> ArmError:
+def invalid(exc: TemplateError) -> ArmError:
     code = "InvalidTemplate" if exc.code == "InvalidTemplate" else "InvalidTemplateDeployment"
     return ArmError(400, code, exc.message)
 
 
-def check(call: Call, body: dict[str, Any]) -> tuple[Run, list[Planned]]:
-    """The template's resources in deployment order, or ARM's 400 for the template."""
+def check(
+    call: Call, body: dict[str, Any], evaluator: type[Run] = Run
+) -> tuple[Run, list[Planned]]:
+    """The template's resources in deployment order, or ARM's 400 for the template.
+
+    Reads only; ``evaluator`` is the scope expressions are evaluated in (what-if passes its
+    own, which leaves what only the deployment would know unevaluated)."""
     try:
-        run = Run(_context(call, body), _reader(call))
+        run = evaluator(_context(call, body), _reader(call))
         for name in run.params:
             run.parameter(name)
         planned = order(run.expand())
     except TemplateError as exc:
-        raise _invalid(exc) from exc
+        raise invalid(exc) from exc
     for p in planned:
         if p.type.lower() == TYPE:
             raise ArmError(
@@ -203,7 +214,7 @@ def check(call: Call, body: dict[str, Any]) -> tuple[Run, list[Planned]]:
 
 
 def validate(call: Call) -> Response:
-    body = _request_body(call)
+    body = request_body(call)
     _, planned = check(call, body)
     doc = _document(call, body, "Succeeded", {}, [p.id for p in planned], None)
     doc["properties"]["validatedResources"] = [{"id": p.id} for p in planned]
@@ -214,7 +225,7 @@ def validate(call: Call) -> Response:
 
 
 def put_deployment(call: Call, router: RouteFn) -> Response:
-    body = _request_body(call)
+    body = request_body(call)
     run, planned = check(call, body)
     operations: list[dict[str, Any]] = []
     error: dict[str, Any] | None = None
