@@ -39,7 +39,12 @@ class Request:
     def api_version(self) -> str:
         return self.query.get("api-version", "")
 
-    def json(self) -> Any:
+    def json(self, lenient: bool = False) -> Any:
+        """The body as JSON. ``lenient`` reads it as ARM's deployment front end does (Json.NET):
+        unquoted property names, comments, single quotes and trailing commas. Azure CLI relies
+        on that: ``az deployment group create --template-file`` splices the file's text, which
+        may be JSON with comments, after an unquoted ``template:`` key (its
+        ``JsonCTemplatePolicy``)."""
         from provisioner.localcloud.errors import malformed_body
 
         if not self.body:
@@ -47,7 +52,14 @@ class Request:
         try:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise malformed_body(str(exc)) from exc
+            if not lenient:
+                raise malformed_body(str(exc)) from exc
+            import json5
+
+            try:
+                return json5.loads(self.body.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError) as lenient_exc:
+                raise malformed_body(str(lenient_exc)) from exc
 
 
 @dataclass(slots=True)

@@ -315,3 +315,33 @@ def test_a_deployment_is_not_a_listed_resource_and_goes_with_its_group(c):
     with pytest.raises(HttpResponseError) as err:
         get(c, "rg", "d")
     assert err.value.error.code == "DeploymentNotFound"
+
+
+def test_a_template_spliced_in_as_az_cli_sends_it_is_read_as_arm_reads_it(c):
+    """``az deployment group create --template-file`` puts the file's text, comments and all,
+    after an unquoted ``template:`` key (azure-cli's JsonCTemplatePolicy); ARM reads that."""
+    from azure.core.rest import HttpRequest
+
+    resource = json.dumps(_pip("spliced"))
+    template = (
+        "{\n  // a comment, as in a hand-written template\n"
+        '  "contentVersion": "1.0.0.0",\n'
+        "  /* block comment */\n"
+        f'  "resources": [{resource},],\n'
+        "}"
+    )
+    body = '{"properties": {"parameters": {}, "mode": "Incremental", template:' + template + "}}"
+    base = c.resource._config.base_url.rstrip("/")
+    url = (
+        f"{base}/subscriptions/{SUB}/resourcegroups/rg/providers/Microsoft.Resources/"
+        "deployments/jsonc?api-version=2024-11-01"
+    )
+    req = HttpRequest(
+        "PUT", url, content=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    resp = c.resource._client._pipeline.run(req, stream=False).http_response
+    assert resp.status_code == 201, resp.text()
+    assert c.network.public_ip_addresses.get("rg", "spliced").sku.name == "Standard"
+    bad = HttpRequest("PUT", url, content=b'{"properties": {template: {oops', headers={})
+    resp = c.resource._client._pipeline.run(bad, stream=False).http_response
+    assert resp.status_code == 400 and resp.json()["error"]["code"] == "InvalidRequestFormat"

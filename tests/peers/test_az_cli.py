@@ -1,8 +1,9 @@
 """az CLI, unmodified, builds a two-frontend Floating IP load balancer on the local cloud alone:
 sign-in, group, VNet, public IP, a NAT gateway for the subnet's way out, an internal and a public
 load balancer (``az network lb create`` sends template deployments), frontends, probe, two
-Floating IP rules on port 80, a NIC in the pool, a VM from an image, run-command, show, and group
-delete — with zero outbound attempts (the trap proxy sees nothing)."""
+Floating IP rules on port 80, a NIC in the pool, a VM from an image, run-command, show, a
+template from a file (with comments) deployed and what-if'd, and group delete — with zero outbound
+attempts (the trap proxy sees nothing)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,22 @@ from tests.peers.conftest import TENANT
 pytestmark = pytest.mark.peers
 
 
+TEMPLATE = """{
+  // az sends this file's text as it is, comments included, after an unquoted "template:" key
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {"idle": {"type": "int", "defaultValue": 4}},
+  "resources": [{
+    "type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2024-05-01", "name": "pipdep",
+    "location": "[resourceGroup().location]", "sku": {"name": "Standard"},
+    "properties": {"publicIPAllocationMethod": "Static",
+                   "idleTimeoutInMinutes": "[parameters('idle')]"}
+  }]
+}"""
+
+
 def test_az_cli_builds_a_floating_ip_load_balancer_with_nothing_leaving_the_machine(
-    az, served, trap
+    az, served, trap, tmp_path
 ):
     az("cloud", "register", "-n", "LocalCloud", "--endpoint-resource-manager", served.url + "/")
     az("cloud", "set", "-n", "LocalCloud")
@@ -216,6 +231,21 @@ def test_az_cli_builds_a_floating_ip_load_balancer_with_nothing_leaving_the_mach
     assert all(r["enableFloatingIP"] for r in lb["loadBalancingRules"])
     pub = az("network", "lb", "show", "-g", "rg", "-n", "lbpub")
     assert pub["frontendIPConfigurations"][0]["publicIPAddress"]["id"].endswith("/pip1")
+    template = tmp_path / "pip.jsonc"
+    template.write_text(TEMPLATE)
+    az("deployment", "group", "create", "-g", "rg", "--template-file", str(template))
+    same = az("deployment", "group", "what-if", "-g", "rg", "--template-file", str(template),
+              "--no-pretty-print")  # fmt: skip
+    assert {c["changeType"] for c in same["changes"] if c["resourceId"].endswith("/pipdep")} == {
+        "NoChange"
+    }
+    changed = az("deployment", "group", "what-if", "-g", "rg", "--template-file", str(template),
+                 "--parameters", "idle=10", "--no-pretty-print")  # fmt: skip
+    [pip] = [c for c in changed["changes"] if c["resourceId"].endswith("/pipdep")]
+    assert pip["changeType"] == "Modify"
+    assert [(d["path"], d["before"], d["after"]) for d in pip["delta"]] == [
+        ("properties.idleTimeoutInMinutes", 4, 10)
+    ]
     az("group", "delete", "-n", "rg", "--yes")
     assert not [r for r in served.cloud.resources() if "/resourcegroups/rg" in r["id"].lower()]
     assert trap.seen == []

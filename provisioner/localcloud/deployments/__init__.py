@@ -103,7 +103,7 @@ def deployable(arm_type: str) -> bool:
 
 
 def request_body(call: Call) -> dict[str, Any]:
-    body = call.req.json()
+    body = call.req.json(lenient=True)
     props = body.get("properties") if isinstance(body, dict) else None
     if not isinstance(props, dict):
         raise ArmError(
