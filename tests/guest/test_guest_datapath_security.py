@@ -164,6 +164,21 @@ def test_any_address_and_port_are_left_unmatched_and_families_split():
     assert all("th dport 80" in x for x in web)
 
 
+def folded(name: str, priority: int, *ports: str) -> dict[str, Any]:
+    """A rule with a port list (a derived rule folded by port), as effective rules list it."""
+    rule = eff_rule(name, priority, destinationPortRanges=list(ports))
+    del rule["destinationPortRange"]
+    return rule
+
+
+def test_a_port_list_is_one_nft_set_of_ports_and_ranges():
+    sec = security(group("n", folded("lb_tcp-0-1023", 100, "80-80", "82-90", "443-443")))
+    assert sec.groups[0].rules[0].destination_ports == ((80, 80), (82, 90), (443, 443))
+    rs = ruleset(sec, enforce_secure_by_default=False)
+    rows = [line for line in rs.text.splitlines() if "lb_tcp-0-1023" in line]
+    assert rows and all("th dport { 80, 82-90, 443 }" in x for x in rows)
+
+
 def test_no_nsg_filters_nothing_unless_secure_by_default_is_enforced():
     sec = security(standard=True)
     assert not sec.filters(enforce_secure_by_default=False)
@@ -223,6 +238,22 @@ def test_an_nsg_admits_its_rows_and_names_the_rule_that_drops_the_others():
     blocked = results["dnat-81"]
     assert not blocked.ok
     assert blocked.detail == "dropped by NSG nsg-web (subnet): defaultSecurityRules/DenyAllInBound"
+
+
+@pytest.mark.datapath
+@pytest.mark.skipif(_WHY is not None, reason=_WHY or "")
+def test_a_folded_rule_admits_the_ports_of_its_list_and_no_other():
+    sec = security(group("nsg-fold", folded("lb_tcp-0-1023", 100, "80-80", "82-90")))
+    topo = topology(
+        sec,
+        MappingRule(FIP, "tcp", 80, False, 80, POOL, "listed"),
+        MappingRule(FIP, "tcp", 81, False, 81, POOL, "between"),
+        MappingRule(FIP, "tcp", 85, False, 85, POOL, "in-a-range"),
+    )
+    results = by_name(run_datapath(topo, scripts(topo)))
+    assert results["listed"].ok and results["in-a-range"].ok
+    assert not results["between"].ok
+    assert results["between"].detail.endswith("defaultSecurityRules/DenyAllInBound")
 
 
 @pytest.mark.datapath

@@ -318,3 +318,22 @@ def make_nic_with_nsg(net, subnet_id: str, nsg_id: str):
         },
     }
     return net.network_interfaces.begin_create_or_update("rg", "nic1", body).result()
+
+
+def test_an_nsg_holds_1000_rules_and_the_1001st_is_refused_as_azure_refuses_it(net):
+    rules = [rule(f"r{i}", 100 + i, destination_port_range=str(1000 + i)) for i in range(1000)]
+    assert len(make_nsg(net, "nsg", *rules).security_rules) == 1000
+    one_more = rule("r1000", 1100, destination_port_range="2000")
+    err = refused(lambda: make_nsg(net, "nsg", *rules, one_more))
+    assert err.error.code == "SecurityRuleCountLimitReached"
+    assert err.error.message == "A security group cannot have more than 1000 security rules."
+    child = refused(
+        lambda: net.security_rules.begin_create_or_update("rg", "nsg", "r1000", one_more).result()
+    )
+    assert child.error.code == "SecurityRuleCountLimitReached"
+
+
+def test_a_port_list_of_ports_and_ranges_is_accepted_and_echoed(net):
+    ports = ["80-82", "443", "8000-8100"]
+    nsg = make_nsg(net, "nsg", rule(destination_port_range=None, destination_port_ranges=ports))
+    assert nsg.security_rules[0].destination_port_ranges == ports

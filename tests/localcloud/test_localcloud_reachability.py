@@ -255,6 +255,18 @@ def test_protocol_ports_and_udp(clients):
     assert verify(clients, w, port="8443").rule_name == "securityRules/list"
 
 
+def test_a_port_list_of_ports_and_ranges_decides_each_port_it_holds(clients):
+    ports = ["20000", "20002-20010", "21000"]
+    nsg = make_nsg(
+        clients, "nsg", rule("folded", 100, destinationPortRange=None, destinationPortRanges=ports)
+    )
+    w = world(clients, subnet_nsg=nsg.id)
+    for port in ("20000", "20005", "20010", "21000"):
+        assert verify(clients, w, port=port).rule_name == "securityRules/folded", port
+    for port in ("20001", "20011", "20999"):
+        assert verify(clients, w, port=port).access == "Deny", port
+
+
 # --- effective security rules ------------------------------------------------------------------
 
 

@@ -407,6 +407,13 @@ NSG_PARAMETERS_MISSING = ErrorCode(
     "Azure/sap-hana#135, #260 (verbatim for the source address; the destination and port "
     "variants are inferred)",
 )
+NSG_RULE_COUNT = ErrorCode(
+    "SecurityRuleCountLimitReached",
+    "A security group cannot have more than {limit} security rules.",
+    True,
+    "Azure/azure-rest-api-specs#3003 (verbatim, for an NSG PUT of 2000+ rules); the limit from "
+    "azure-docs includes/azure-virtual-network-limits.md ('NSG rules per NSG 1,000')",
+)
 NSG_ACCESS = ErrorCode(
     "LocalCloudSecurityRuleInvalidAccess",
     "Security rule {rule} has invalid Access. Value provided: {value} Allowed values: Allow,Deny.",

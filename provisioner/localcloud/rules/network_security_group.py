@@ -1,4 +1,5 @@
-"""Checks on a network security group PUT: every custom rule, then priorities per direction.
+"""Checks on a network security group PUT: at most 1,000 custom rules, every custom rule, then
+priorities per direction.
 
 A rule needs a protocol, an access, a direction, a priority from 100 to 4096 that no other rule
 of its direction holds, port ranges (``*``, a port, or ``low-high``) and, on each side, an
@@ -22,6 +23,8 @@ PROTOCOLS = ("Tcp", "Udp", "Icmp", "Esp", "Ah", "*")
 ACCESSES = ("Allow", "Deny")
 DIRECTIONS = ("Inbound", "Outbound")
 PRIORITY_RANGE = (100, 4096)
+#: Custom rules, both directions together, one NSG may hold (the six defaults do not count).
+RULES_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ def parse_rules(doc: dict) -> list[SecurityRule]:
 def check(doc: dict, lookup) -> None:
     """Raise the first violation Azure would report for this NSG document."""
     rules = parse_rules(doc)
+    if len(rules) > RULES_MAX:
+        raise catalog.NSG_RULE_COUNT.violation(limit=RULES_MAX)
     for rule in rules:
         check_rule(rule)
     check_priorities(rules)
