@@ -11,7 +11,9 @@ This module turns a blueprint into those flows, and groups them into *families*:
 NSG rule admits (same IP version, source, protocol and destination port; the destinations are
 the union of the family's). ``compile.security`` writes one NSG rule per family; the rules check
 explicit NSG rules and existing NSGs against the flows. Both read the same flows from here, so
-what is written and what is checked cannot drift apart.
+what is written and what is checked cannot drift apart. When one rule per family would not fit
+an NSG, ``fold`` groups the families that differ only in their port into port lists, and the
+compiler and the rule count read the same folds.
 
 Pure and tolerant: names that do not resolve are skipped (validation reports them).
 """
@@ -298,6 +300,111 @@ def families(flows: Iterable[Flow]) -> list[Family]:
     for key, members in grouped.items():
         kind, version, protocol, port, source = keys[key]
         out.append(Family(kind, version, protocol, port, source, tuple(members)))
+    return out
+
+
+#: Security rules one NSG may hold, the user's and the derived together (azure-docs
+#: includes/azure-virtual-network-limits.md, "NSG rules per NSG"; azure-rest-api-specs#3003 for
+#: the refusal, ``SecurityRuleCountLimitReached``).
+NSG_RULES_MAX = 1000
+#: Ports one folded rule may cover: an aligned block, so at most half as many port list entries
+#: once adjacent ports are compacted. Azure documents no cap on a rule's ``destinationPortRanges``
+#: (the REST spec's ``SecurityRulePropertiesFormat`` sets no ``maxItems``; the limits page caps
+#: rules per NSG at 1,000 and addresses and ranges per NSG at 4,000 per side), but its usages API
+#: counts "Security rules addresses or ports per Network Security Group"
+#: (``SecurityRuleAddressesOrPortsPerNetworkSecurityGroup``), so a port list is not free: a
+#: block keeps each rule's list bounded (at most 512 entries) and the fold's name stable.
+FOLD_BLOCK = 1024
+
+
+@dataclass(frozen=True)
+class Fold:
+    """Families that differ only in their port, in one aligned block of ports: one NSG rule
+    with a port list. Folding happens only when one rule per family would not fit the NSG."""
+
+    kind: FlowKind
+    ip_version: IpVersion
+    protocol: NsgProtocol
+    source: Source
+    destinations: tuple[Destination, ...]
+    block: int  # the ports ``block * FOLD_BLOCK`` up to the next block
+    families: tuple[Family, ...]
+
+    @property
+    def flows(self) -> tuple[Flow, ...]:
+        return tuple(f for family in self.families for f in family.flows)
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return tuple(sorted({f.port for f in self.families if f.port is not None}))
+
+    @property
+    def first_port(self) -> int:
+        return self.block * FOLD_BLOCK
+
+    @property
+    def last_port(self) -> int:
+        return min(self.first_port + FOLD_BLOCK - 1, 65535)
+
+
+def must_fold(families_: Iterable[Family], own_rules: int) -> bool:
+    """One NSG rule per family, plus the user's own, would exceed what an NSG holds."""
+    return len(list(families_)) + own_rules > NSG_RULES_MAX
+
+
+def fold(families_: Iterable[Family]) -> list[Family | Fold]:
+    """Families sharing kind, IP version, protocol, source and destinations folded into one
+    rule per block of ports; a family of every port (HA ports) stays as it is. In order of
+    first appearance."""
+    slots: dict[object, list[Family]] = {}
+    for i, family in enumerate(families_):
+        if family.port is None:
+            slots[i] = [family]
+            continue
+        key = (
+            family.kind,
+            family.ip_version,
+            family.protocol,
+            family.source,
+            frozenset(family.destinations),
+            family.port // FOLD_BLOCK,
+        )
+        slots.setdefault(key, []).append(family)
+    out: list[Family | Fold] = []
+    for members in slots.values():
+        first = members[0]
+        if first.port is None:
+            out.append(first)
+            continue
+        destinations = tuple(dict.fromkeys(d for f in members for d in f.destinations))
+        block = first.port // FOLD_BLOCK
+        out.append(
+            Fold(
+                first.kind,
+                first.ip_version,
+                first.protocol,
+                first.source,
+                destinations,
+                block,
+                tuple(members),
+            )
+        )
+    return out
+
+
+def compact_ports(ports: Iterable[int]) -> list[str]:
+    """Sorted ports as an NSG port list: ``[80, 81, 82, 443]`` → ``["80-82", "443"]``."""
+    out: list[str] = []
+    run: list[int] = []
+    for port in sorted(set(ports)):
+        if run and port == run[-1] + 1:
+            run.append(port)
+            continue
+        if run:
+            out.append(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}")
+        run = [port]
+    if run:
+        out.append(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}")
     return out
 
 

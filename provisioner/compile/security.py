@@ -21,6 +21,13 @@ keep theirs. So adding a rule to the blueprint adds or changes only the NSG rule
 the others keep their numbers. ``plan.merge`` goes one step further and keeps the priority a
 derived rule already has live, so not even a hash collision renumbers a rule that exists.
 
+An NSG holds at most 1,000 rules. When one rule per family and the user's own would exceed that,
+and only then (``traffic.must_fold``), families that differ only in their port fold into one rule
+per aligned block of ports (``traffic.fold``) with a sorted, compacted ``destinationPortRanges``,
+named for the fold (``lb_tcp-20480-21503_ipv4_internet_to-1a2b3c4d``) and never for its ports, so
+one port more or less changes that rule's list and nothing else. Below the line the rules are
+what they always were, byte for byte.
+
 A public frontend's address is allocated when its public IP is created: the destination is a
 placeholder (``address_placeholder``) that the planner and the executor fill in from the live
 public IP, which the graph creates first.
@@ -37,12 +44,17 @@ from provisioner.blueprint.model import Blueprint, NsgRule
 from provisioner.blueprint.traffic import (
     ANY,
     Address,
+    Destination,
     Family,
+    Fold,
     PublicFrontend,
     Source,
     SubnetPrefix,
+    compact_ports,
     families,
+    fold,
     inbound_flows,
+    must_fold,
 )
 from provisioner.compile import ids, names, wire
 from provisioner.compile.scope import Scope
@@ -99,6 +111,33 @@ def family_rule_name(family: Family) -> str:
     return names.fit(f"lb_{port}_{family.ip_version}_{source}", names.SECURITY_RULE_MAX)
 
 
+def _destinations_token(destinations: Iterable[Destination]) -> str:
+    """The destination set as a short stable token: what the blueprint names (a subnet, a
+    frontend), not the addresses Azure allocates, so the name is known before they are."""
+    text = "|".join(sorted(repr(d) for d in set(destinations)))
+    return "to-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def fold_rule_name(group: Fold) -> str:
+    """``lb_tcp-10240-11263_ipv4_internet_to-1a2b3c4d``: the fold's identity (protocol, block of
+    ports, IP version, source, destinations), never the ports it holds, so adding or removing
+    a port keeps the rule's name (and its priority)."""
+    protocol = "all" if group.protocol == ANY else group.protocol.lower()
+    block = f"{protocol}-{group.first_port}-{group.last_port}"
+    to = _destinations_token(group.destinations)
+    if group.kind == "probe":
+        return names.fit(f"probe_{block}_{group.ip_version}_{to}", names.SECURITY_RULE_MAX)
+    source = _source_token(group.source)
+    return names.fit(f"lb_{block}_{group.ip_version}_{source}_{to}", names.SECURITY_RULE_MAX)
+
+
+def derived_groups(bp: Blueprint) -> list[Family | Fold]:
+    """What becomes one derived rule each: the families, folded by port when one rule per
+    family and the user's own would not fit the NSG (``traffic.must_fold``)."""
+    found = families(inbound_flows(bp))
+    return fold(found) if must_fold(found, len(bp.security.rules)) else found
+
+
 def priority_slot(rule_name: str) -> int:
     """Where a derived rule's priority starts looking: a stable hash of its name."""
     digest = int(hashlib.sha256(rule_name.encode()).hexdigest()[:8], 16)
@@ -135,7 +174,7 @@ def assign_priorities(
 
 
 def _destination_prefixes(
-    bp: Blueprint, family: Family, frontend_ips: Mapping[tuple[str, str], str]
+    bp: Blueprint, family: Family | Fold, frontend_ips: Mapping[tuple[str, str], str]
 ) -> list[str]:
     out: list[str] = []
     for target in family.destinations:
@@ -153,9 +192,10 @@ def _destination_prefixes(
     return list(dict.fromkeys(out))
 
 
-def _description(family: Family) -> str:
-    what = "probes" if family.kind == "probe" else "load balancer rules"
-    text = f"provisioner: {what} " + ", ".join(f.load_balancer + "/" + f.name for f in family.flows)
+def _description(group: Family | Fold) -> str:
+    what = "probes" if group.kind == "probe" else "load balancer rules"
+    flows = dict.fromkeys(f.load_balancer + "/" + f.name for f in group.flows)
+    text = f"provisioner: {what} " + ", ".join(flows)
     return text if len(text) <= DESCRIPTION_MAX else text[: DESCRIPTION_MAX - 1] + "…"
 
 
@@ -178,24 +218,28 @@ def derived_rules(
     taken: Iterable[int] = (),
 ) -> list[dict[str, Any]]:
     """The Allow rules the load balancer rules and probes need (wire JSON), by name."""
-    found: dict[str, tuple[Family, list[str]]] = {}
-    for family in families(inbound_flows(bp)):
-        destinations = _destination_prefixes(bp, family, frontend_ips)
+    found: dict[str, tuple[Family | Fold, list[str]]] = {}
+    for group in derived_groups(bp):
+        destinations = _destination_prefixes(bp, group, frontend_ips)
         if destinations:
-            found[family_rule_name(family)] = (family, destinations)
+            name = fold_rule_name(group) if isinstance(group, Fold) else family_rule_name(group)
+            found[name] = (group, destinations)
     priorities = assign_priorities(found, taken)
     out = []
-    for name, (family, destinations) in sorted(found.items(), key=lambda kv: priorities[kv[0]]):
+    for name, (group, destinations) in sorted(found.items(), key=lambda kv: priorities[kv[0]]):
         props: dict[str, Any] = {
-            "description": _description(family),
+            "description": _description(group),
             "priority": priorities[name],
             "access": "Allow",
             "direction": "Inbound",
-            "protocol": family.protocol,
+            "protocol": group.protocol,
             "sourcePortRange": ANY,
-            "destinationPortRange": ANY if family.port is None else str(family.port),
         }
-        source = family.source
+        if isinstance(group, Fold):
+            props["destinationPortRanges"] = compact_ports(group.ports)
+        else:
+            props["destinationPortRange"] = ANY if group.port is None else str(group.port)
+        source = group.source
         _side(props, "source", [source.tag] if source.tag is not None else list(source.prefixes))
         props["destinationAddressPrefixes"] = destinations  # addresses and prefixes only
         out.append(_rule(nsg_id, name, props))

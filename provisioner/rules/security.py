@@ -22,12 +22,15 @@ from typing import Any
 from provisioner.blueprint.model import Blueprint, NsgRule
 from provisioner.blueprint.traffic import (
     ANY,
+    NSG_RULES_MAX,
     Flow,
     SubnetPrefix,
     allow_from,
     families,
+    fold,
     inbound_flows,
     is_network,
+    must_fold,
     outbound_load_balancer,
     outbound_mode,
     sources_for,
@@ -50,7 +53,7 @@ from provisioner.rules.service_tags import is_service_tag
 
 PRIORITY_RANGE = (100, 4096)
 #: Custom rules per NSG (subscription limits page; azure-rest-api-specs#3003).
-MAX_SECURITY_RULES = 1000
+MAX_SECURITY_RULES = NSG_RULES_MAX
 
 RULES_PATH: BlueprintPath = ("security", "rules")
 
@@ -194,19 +197,26 @@ def check_allow_from(ix: BlueprintIndex) -> list[Finding]:
 
 
 def check_rule_count(bp: Blueprint) -> list[Finding]:
-    derived = len(families(inbound_flows(bp)))
-    total = derived + len(bp.security.rules)
-    if total <= MAX_SECURITY_RULES or not _has_managed(bp):
+    """The environment's NSG holds the user's rules and the derived ones, counted as
+    ``compile.security`` writes them: folded by port when one per family would not fit."""
+    found = families(inbound_flows(bp))
+    own = len(bp.security.rules)
+    if not _has_managed(bp) or not must_fold(found, own):
+        return []
+    folded = len(fold(found))
+    if folded + own <= MAX_SECURITY_RULES:
         return []
     return [
         finding(
             codes.NSG_RULE_LIMIT,
-            f"the environment's network security group would hold {total} rules ({derived} "
-            f"derived from the load balancer rules, {len(bp.security.rules)} of your own); a "
-            f"security group cannot have more than {MAX_SECURITY_RULES} security rules",
+            f"the environment's network security group would hold {folded + own} rules "
+            f"({len(found)} derived from the load balancer rules and probes, {folded} once "
+            f"folded into port lists, and {own} of your own); a security group cannot have "
+            f"more than {MAX_SECURITY_RULES} security rules",
             ("security",),
-            hint="share backend ports between rules (one NSG rule admits every rule of a port), "
-            "use fewer allow_from sources, or split the environment",
+            hint="share backend ports, sources and backend subnets between rules (rules that "
+            "differ only in their port fold into one NSG rule), use fewer allow_from sources, "
+            "or split the environment",
         )
     ]
 

@@ -81,8 +81,13 @@ def test_more_than_1000_rules_in_the_nsg_counts_the_derived_ones_too():
     doc["security"] = {"rules": {f"r{i}": allow(100 + i, ports=[1 + i]) for i in range(997)}}
     assert codes.NSG_RULE_LIMIT not in {f.code for f in check(doc)}
     doc["security"]["rules"]["one-more"] = allow(3000, ports=[9999])
+    # 1001 rules one per family: ports 80 and 81 share source and destinations, so they fold
+    # into one rule with a port list, and the NSG holds 1000
+    assert codes.NSG_RULE_LIMIT not in {f.code for f in check(doc)}
+    doc["security"]["rules"]["and-another"] = allow(3001, ports=[9998])
     f = only(doc, codes.NSG_RULE_LIMIT)
     assert "1001 rules (3 derived" in f.message
+    assert "2 once folded" in f.message and "999 of your own" in f.message
 
 
 def test_without_a_managed_nsg_nothing_is_derived_and_nothing_counted():
