@@ -25,10 +25,11 @@ from test_traffic_admitted import (
 from provisioner.blueprint.model import Blueprint
 from provisioner.blueprint.traffic import FOLD_BLOCK, NSG_RULES_MAX, Family, compact_ports, fold
 from provisioner.compile.compiler import compile_blueprint
-from provisioner.compile.desired import DesiredState
+from provisioner.compile.desired import DesiredState, Kind
 from provisioner.compile.names import SECURITY_RULE_MAX
 from provisioner.compile.security import RULES as RULES_KEY
 from provisioner.compile.security import derived_groups, fold_rule_name
+from provisioner.plan.merge import merge_unmanaged
 from provisioner.rules import codes
 from provisioner.rules.security import check_existing_nsgs
 from provisioner.rules.validate import validate
@@ -169,3 +170,14 @@ def test_the_plan_time_evaluator_reads_the_folded_port_lists():
     assert [(f.code, f.related) for f in found] == [
         (codes.NSG_DENIES_ROW, (("load_balancers", "lb", "rules", "r7"),))
     ]
+
+
+def test_a_plan_keeps_the_live_priorities_of_folded_rules():
+    desired = {"properties": {RULES_KEY: _rules(*_compiled(wide(RULES + 1)))}}
+    live = {"properties": {RULES_KEY: _rules(*_compiled(wide()))}}
+    moved = {r["name"]: 4000 - i for i, r in enumerate(live["properties"][RULES_KEY])}
+    for r in live["properties"][RULES_KEY]:
+        r["properties"]["priority"] = moved[r["name"]]
+    body, _ = merge_unmanaged(Kind.NETWORK_SECURITY_GROUP, desired, live)
+    got = {r["name"]: r["properties"]["priority"] for r in body["properties"][RULES_KEY]}
+    assert got == moved
