@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import signal
 import sys
 import threading
@@ -73,6 +74,13 @@ def serve_cmd(
     typer.echo(f"state: {server.cloud.state_path}")
     if server.ca_path:
         typer.echo(f"CA certificate: {server.ca_path}  (pass connection_verify=<this file>)")
+        identity = server.cloud.identity()
+        if identity["principals"]:
+            typer.echo(
+                "sign-in is strict: use a configured service principal (`PUT /_local/identity`)"
+            )
+        for line in client_recipes(server.url, str(server.ca_path), identity, server.cloud):
+            typer.echo(line)
     sys.stdout.flush()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -82,6 +90,30 @@ def serve_cmd(
         pass
     finally:
         server.shutdown()
+
+
+def client_recipes(url: str, ca: str, identity: dict, cloud: object) -> list[str]:
+    """What to paste to point provisioner, az CLI and Ansible at this server (the recipes of
+    docs/local-cloud.md with its own URL, CA and tenant filled in); az and Ansible need HTTPS.
+    The client id ``app`` and secret ``secret`` stand for any pair, unless sign-in is strict."""
+    sub = cloud.DEFAULT_SUBSCRIPTION  # type: ignore[attr-defined]
+    tenant = identity["tenant"]
+    who = "a configured principal" if identity["principals"] else "any client id and secret"
+    q = shlex.quote
+    metadata = f"{url}/metadata/endpoints?api-version=2019-05-01"
+    return [
+        f"point clients at it (docs/local-cloud.md, Real Azure clients; {who}):",
+        f"  provision: export AZURE_TENANT_ID={tenant} AZURE_CLIENT_ID=app "
+        f"AZURE_CLIENT_SECRET=secret; provision up BLUEPRINT --arm-endpoint {url} "
+        f"--ca-bundle {q(ca)}",
+        f"  az:      export REQUESTS_CA_BUNDLE={q(ca)}; az cloud register -n LocalCloud "
+        f"--endpoint-resource-manager {url}/ && az cloud set -n LocalCloud && "
+        f"az login --service-principal -u app -p secret --tenant {tenant}",
+        f"  Ansible: export REQUESTS_CA_BUNDLE={q(ca)} ARM_CLOUD_METADATA_URL={q(metadata)} "
+        f"AZURE_CLOUD_ENVIRONMENT={url} AZURE_DISABLE_INSTANCE_DISCOVERY=true "
+        f"AZURE_CLIENT_ID=app AZURE_SECRET=secret AZURE_TENANT={tenant} "
+        f"AZURE_SUBSCRIPTION_ID={sub}",
+    ]
 
 
 @local_app.command("reset")
