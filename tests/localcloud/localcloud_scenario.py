@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import pytest
+from azure.core.exceptions import HttpResponseError
 from localcloud_helpers import SUB, Clients
 
 LOC = "westeurope"
@@ -147,3 +150,13 @@ def manifest(action: str, addresses: list[str] = (), open_: list[dict] = ()) -> 
 
     doc = {"version": 1, "action": action, "addresses": list(addresses), "open": list(open_)}
     return "# provisioner-guest-manifest: " + json.dumps(doc)
+
+
+def refused(call: Callable[[], Any]) -> HttpResponseError:
+    """The 400 a call (or the long-running operation it starts) is refused with."""
+    with pytest.raises(HttpResponseError) as info:
+        poller = call()
+        if hasattr(poller, "result"):
+            poller.result()
+    assert info.value.status_code == 400, info.value
+    return info.value

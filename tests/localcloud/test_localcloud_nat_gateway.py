@@ -7,9 +7,8 @@ virtual networks."""
 from __future__ import annotations
 
 import pytest
-from azure.core.exceptions import HttpResponseError
 from azure.mgmt.network import models as m
-from localcloud_scenario import LOC, lb_body, make_group, make_pip, net_id
+from localcloud_scenario import LOC, lb_body, make_group, make_pip, net_id, refused
 
 
 def nat_body(*pips, prefixes=(), zones=None, **kw) -> m.NatGateway:
@@ -36,15 +35,6 @@ def vnet_body(nat_id: str | None, prefix: str = "10.0.0.0/16") -> m.VirtualNetwo
     return m.VirtualNetwork(
         location=LOC, address_space=m.AddressSpace(address_prefixes=[prefix]), subnets=[subnet]
     )
-
-
-def refused(call) -> HttpResponseError:
-    with pytest.raises(HttpResponseError) as info:
-        poller = call()
-        if hasattr(poller, "result"):
-            poller.result()
-    assert info.value.status_code == 400, info.value
-    return info.value
 
 
 @pytest.fixture

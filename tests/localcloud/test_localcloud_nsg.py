@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.network import models as m
-from localcloud_scenario import LOC, make_group, net_id
+from localcloud_scenario import LOC, make_group, net_id, refused
 
 from provisioner.localcloud.wire import Request
 
@@ -54,15 +54,6 @@ def vnet_body(subnets: dict[str, dict]) -> m.VirtualNetwork:
 
 def make_vnet(net, subnets: dict[str, dict], name: str = "vnet"):
     return net.virtual_networks.begin_create_or_update("rg", name, vnet_body(subnets)).result()
-
-
-def refused(call) -> HttpResponseError:
-    with pytest.raises(HttpResponseError) as info:
-        poller = call()
-        if hasattr(poller, "result"):
-            poller.result()
-    assert info.value.status_code == 400, info.value
-    return info.value
 
 
 @pytest.fixture

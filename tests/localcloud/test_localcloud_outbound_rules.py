@@ -8,8 +8,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from azure.core.exceptions import HttpResponseError
-from localcloud_scenario import lb_body, make_group, make_pip, make_vnet, net_id
+from localcloud_scenario import lb_body, make_group, make_pip, make_vnet, net_id, refused
 
 LB = net_id("rg", "loadBalancers", "lb")
 
@@ -36,15 +35,6 @@ def body(pip_id: str, *rules: dict, snat_disabled: bool = True, extra_pip: str |
         )
     doc["properties"]["outboundRules"] = list(rules)
     return doc
-
-
-def refused(call) -> HttpResponseError:
-    with pytest.raises(HttpResponseError) as info:
-        poller = call()
-        if hasattr(poller, "result"):
-            poller.result()
-    assert info.value.status_code == 400, info.value
-    return info.value
 
 
 @pytest.fixture
