@@ -34,13 +34,13 @@ from arm_writes import big_lb_blueprint  # noqa: E402
 
 from provisioner.localcloud import serve  # noqa: E402
 from tests.peers.conftest import (  # noqa: E402
+    TENANT,
     ansible_env,
     ansible_playbook_path,
+    az_env,
     az_path,
-    version_check,
 )
 
-TENANT = "00000000-0000-0000-0000-000000000000"
 WRITES = {"PUT", "POST", "PATCH", "DELETE"}
 
 
@@ -190,23 +190,8 @@ def az_commands() -> list[list[str]]:
     return cmds
 
 
-def az_env(workdir: Path, server, az: str) -> dict[str, str]:
-    config = workdir / "azcfg"
-    config.mkdir(exist_ok=True)
-    (config / "versionCheck.json").write_text(version_check(az))
-    return {
-        **os.environ,
-        "AZURE_CONFIG_DIR": str(config),
-        "REQUESTS_CA_BUNDLE": server.ca_path,
-        "AZURE_CORE_COLLECT_TELEMETRY": "false",
-        "AZURE_CORE_INSTANCE_DISCOVERY": "false",
-        "AZURE_CORE_SURVEY_MESSAGE": "false",
-        "AZURE_CORE_ONLY_SHOW_ERRORS": "true",
-    }
-
-
 def az_cli(server, az: str, workdir: Path) -> Measure:
-    env = az_env(workdir, server, az)
+    env = az_env(az, server.ca_path, workdir)
 
     def run(*args: str) -> None:
         proc = subprocess.run([az, *args, "-o", "none"], env=env, capture_output=True, text=True)

@@ -117,6 +117,24 @@ def served(tmp_path):
     s.cloud.close()
 
 
+def az_env(exe: str, ca_path: str, workdir: Path) -> dict[str, str]:
+    """az CLI's environment for a served local cloud (docs/local-cloud.md): its own config
+    directory, the local CA, no telemetry, no instance discovery, no survey."""
+    config = workdir / "azcfg"
+    config.mkdir(exist_ok=True)
+    # Without this, the first command asks PyPI whether a newer az exists.
+    (config / "versionCheck.json").write_text(version_check(exe))
+    return {
+        **outside_env(),
+        "AZURE_CONFIG_DIR": str(config),
+        "REQUESTS_CA_BUNDLE": ca_path,
+        "AZURE_CORE_COLLECT_TELEMETRY": "false",
+        "AZURE_CORE_INSTANCE_DISCOVERY": "false",
+        "AZURE_CORE_SURVEY_MESSAGE": "false",
+        "AZURE_CORE_ONLY_SHOW_ERRORS": "true",
+    }
+
+
 @pytest.fixture
 def az(tmp_path, served, trap):
     """``az(*args)`` → parsed JSON output; the environment the recipe in docs/local-cloud.md
@@ -124,18 +142,8 @@ def az(tmp_path, served, trap):
     exe = az_path()
     if exe is None:
         pytest.skip(f"no az CLI: set {AZ_ENV} (see tests/peers/conftest.py)")
-    config = tmp_path / "azcfg"
-    config.mkdir()
-    # Without this, the first command asks PyPI whether a newer az exists.
-    (config / "versionCheck.json").write_text(version_check(exe))
     env = {
-        **outside_env(),
-        "AZURE_CONFIG_DIR": str(config),
-        "REQUESTS_CA_BUNDLE": served.ca_path,
-        "AZURE_CORE_COLLECT_TELEMETRY": "false",
-        "AZURE_CORE_INSTANCE_DISCOVERY": "false",
-        "AZURE_CORE_SURVEY_MESSAGE": "false",
-        "AZURE_CORE_ONLY_SHOW_ERRORS": "true",
+        **az_env(exe, served.ca_path, tmp_path),
         "HTTPS_PROXY": trap.url,
         "HTTP_PROXY": trap.url,
         "NO_PROXY": "127.0.0.1,localhost",
